@@ -1,0 +1,27 @@
+import yargs, { type Argv } from 'yargs';
+import { commands } from './commands';
+
+/** One parser per call (tests build a fresh one each time); strict, so typos are errors, not surprises. */
+export function createCli(argv: readonly string[]): Argv {
+  return yargs([...argv])
+    .scriptName('rolesanywhere-agent')
+    .usage(
+      '$0 <command> [options]\n\nAWS IAM Roles Anywhere credentials from a key that never leaves its token.',
+    )
+    .command(commands)
+    .demandCommand(1, 'name a command')
+    .option('debug', {
+      type: 'boolean',
+      default: false,
+      describe: 'log what is being done to stderr (never secrets)',
+    })
+    .strict()
+    .recommendCommands()
+    .completion('completion', 'print a bash/zsh completion script')
+    .version(false)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .exitProcess(false)
+    .fail(false);
+}
