@@ -5,7 +5,7 @@ import { isPkcs12, readPkcs12 } from '../keys/pkcs12';
 import { loadPrivateKey } from '../keys/private-key';
 import { buildChain } from '../x509/chain';
 import { assertUsableLeaf, describeCertificate } from '../x509/leaf';
-import { isPemText, loadCertificate, loadCertificates, readUserFile } from '../x509/load';
+import { isPemText, loadCertificates, readUserFile } from '../x509/load';
 import type { X509Certificate } from '../x509/x509';
 import { fromKeyObject } from './from-key-object';
 import type { Signer } from './signer';
@@ -69,7 +69,10 @@ export async function fromFile(options: FromFileOptions): Promise<Signer> {
 }
 
 function fromSeparateFiles(certBytes: Buffer, certLabel: string, options: FromFileOptions): Identity {
-  const leaf = loadCertificate(certBytes, certLabel);
+  // A "fullchain" file is accepted as aws_signing_helper accepts it: the first certificate is the
+  // leaf; the others become chain candidates instead of being ignored.
+  const [leaf, ...rest] = loadCertificates(certBytes, certLabel);
+  if (!leaf) throw new AgentError('CERT_INVALID', `${certLabel} holds no certificate`, { hint: 'give a PEM or DER certificate file' });
   if (options.privateKey === undefined) {
     throw new AgentError('KEY_MISSING', `no private key given for ${certLabel}`, {
       hint: 'give the key file with --private-key, or a PKCS#12 bundle (key and certificate) as --certificate',
@@ -77,7 +80,7 @@ function fromSeparateFiles(certBytes: Buffer, certLabel: string, options: FromFi
   }
   const keyLabel = describeSource('private key', options.privateKey);
   const key = loadPrivateKey(readSource('private key', options.privateKey), options.password, keyLabel);
-  return { leaf, key, keyLabel, extra: [] };
+  return { leaf, key, keyLabel, extra: rest };
 }
 
 function fromPkcs12(bytes: Buffer, certLabel: string, options: FromFileOptions): Identity {
