@@ -1,5 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { commands } from './commands';
+import { UsageError } from './usage-error';
 
 /** One parser per call (tests build a fresh one each time); strict, so typos are errors, not surprises. */
 export function createCli(argv: readonly string[]): Argv {
@@ -23,5 +24,8 @@ export function createCli(argv: readonly string[]): Argv {
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .exitProcess(false)
-    .fail(false);
+    .fail((message, error) => {
+      // yargs calls this both for its own validation (message set) and for errors thrown by handlers.
+      throw error ?? new UsageError(message);
+    });
 }

@@ -1,9 +1,5 @@
 import { AgentError } from '../errors';
-
-/** yargs' own usage errors (unknown flag, missing value) carry this name. */
-function isUsageError(error: unknown): error is Error {
-  return error instanceof Error && error.name === 'YError';
-}
+import { UsageError } from './usage-error';
 
 /**
  * Prints `error: …` and `hint: …` on stderr and returns the exit code: 2 for usage errors,
@@ -11,8 +7,10 @@ function isUsageError(error: unknown): error is Error {
  */
 export function reportError(error: unknown, debug: boolean): number {
   const write = (line: string) => process.stderr.write(`${line}\n`);
-  if (isUsageError(error)) {
-    write(`error: ${firstLine(error.message)}`);
+  if (error instanceof UsageError) {
+    // yargs spreads one complaint over several lines ("Invalid values:\n  Argument: ..."): fold it.
+    const folded = error.message.replace(/\s*\n\s*/g, ' ').trim();
+    write(`error: ${folded.charAt(0).toLowerCase()}${folded.slice(1)}`);
     write('hint: run rolesanywhere-agent --help, or <command> --help, for the accepted options');
     return 2;
   }
