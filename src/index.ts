@@ -1,6 +1,41 @@
-// Public API: re-exports only, no side effects beyond @peculiar/x509's provider set-up.
+// Public API: re-exports only. Importing it loads @peculiar/x509's provider set-up and nothing else.
+
+export { createCachedProvider } from './credentials/cached-provider';
+export { updateCredentialsFile } from './credentials/credentials-file';
+export { toImdsOutput } from './credentials/imds-output';
+export { formatProcessOutput, toProcessOutput } from './credentials/process-output';
+export type { Credentials, CredentialsProvider } from './credentials/types';
 export { AgentError, isAgentError } from './errors';
+export { type Pkcs11Uri, parsePkcs11Uri } from './pkcs11/uri';
+// CreateSession and the credentials it yields.
+export {
+  type CreateSessionOptions,
+  createSession,
+  parseArn,
+  resolveEndpoint,
+  type SessionCredentials,
+} from './rolesanywhere';
+export { type FromFileOptions, fromFile } from './signer/from-file';
 export { fromKeyObject } from './signer/from-key-object';
+export { type FromPkcs11Options, fromPkcs11 } from './signer/from-pkcs11';
+// Signers: the one way a private key is used.
 export type { Digest, EcCurve, KeyType, Signer, SigningAlgorithm } from './signer/signer';
-export type { CertificateData } from './x509/certificate-data';
-export { certificateData, serialDecimal } from './x509/certificate-data';
+// SigV4-X509: signing and verifying Roles Anywhere requests.
+export {
+  createCanonicalQuery,
+  createCanonicalRequest,
+  createCanonicalUri,
+  createCredentialScope,
+  createStringToSign,
+  receivedRequestFrom,
+  type SignX509Options,
+  signX509Request,
+  VERIFY_ERROR_RESPONSES,
+  type VerifiedX509Request,
+  type VerifyX509Options,
+  verifyErrorResponse,
+  verifyX509Request,
+} from './sigv4-x509';
+// Certificates.
+export { type CertificateData, certificateData } from './x509/certificate-data';
+export { serialToDecimal, serialToHex } from './x509/serial';

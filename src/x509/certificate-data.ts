@@ -1,3 +1,4 @@
+import { serialToDecimal } from './serial';
 import type { X509Certificate } from './x509';
 
 /** The read-certificate-data JSON of aws_signing_helper, field for field. */
@@ -8,11 +9,6 @@ export interface CertificateData {
   supportedAlgorithms: string[];
 }
 
-/** The certificate serial as Roles Anywhere's Credential field wants it: decimal. */
-export function serialDecimal(cert: X509Certificate): string {
-  return BigInt(`0x${cert.serialNumber}`).toString(10);
-}
-
 export function certificateData(cert: X509Certificate): CertificateData {
   const keyType =
     cert.publicKey.algorithm.name === 'RSASSA-PKCS1-v1_5' || cert.publicKey.algorithm.name === 'RSA-PSS'
@@ -21,7 +17,7 @@ export function certificateData(cert: X509Certificate): CertificateData {
   return {
     keyType,
     certificateData: Buffer.from(cert.rawData).toString('base64'),
-    serialNumber: serialDecimal(cert),
+    serialNumber: serialToDecimal(cert),
     supportedAlgorithms: ['SHA256', 'SHA384', 'SHA512'],
   };
 }

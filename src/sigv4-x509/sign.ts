@@ -1,0 +1,89 @@
+import { HttpRequest } from '@smithy/protocol-http';
+import type { Signer } from '../signer/signer';
+import { formatAuthorization } from './authorization';
+import { selectSignedHeaders } from './canonical-headers';
+import { createCanonicalRequest } from './canonical-request';
+import { createCredentialScope, formatAmzDate } from './credential-scope';
+import type { X509SignableRequest } from './request';
+import { serialToDecimal } from '../x509/serial';
+import { createStringToSign } from './string-to-sign';
+
+export interface SignX509Options {
+  signer: Signer;
+  region: string;
+  service?: string;
+  signingDate?: Date;
+}
+
+/** Headers the signer owns: any copy the caller left on the request is replaced. */
+const GENERATED_HEADERS = ['authorization', 'x-amz-date', 'x-amz-x509', 'x-amz-x509-chain'];
+
+/**
+ * Signs a request the Roles Anywhere way and returns a new HttpRequest carrying Host (when
+ * missing), X-Amz-Date, X-Amz-X509, X-Amz-X509-Chain (when the signer has intermediates)
+ * and Authorization. Every other header present is signed too. The input is not changed.
+ */
+export async function signX509Request(
+  request: X509SignableRequest,
+  options: SignX509Options,
+): Promise<HttpRequest> {
+  const { signer, region, service = 'rolesanywhere', signingDate = new Date() } = options;
+  const amzDate = formatAmzDate(signingDate);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (!GENERATED_HEADERS.includes(name.toLowerCase())) headers[name] = value;
+  }
+  if (!Object.keys(headers).some((name) => name.toLowerCase() === 'host')) headers.host = hostHeader(request);
+  headers['x-amz-date'] = amzDate;
+  headers['x-amz-x509'] = toBase64(signer.certificate.rawData);
+  if (signer.chain.length > 0)
+    headers['x-amz-x509-chain'] = signer.chain.map((cert) => toBase64(cert.rawData)).join(',');
+
+  const signedHeaders = selectSignedHeaders(headers);
+  const canonicalRequest = createCanonicalRequest({ ...request, headers }, signedHeaders);
+  const scope = createCredentialScope(amzDate, region, service);
+  const stringToSign = createStringToSign(signer.algorithm, amzDate, scope, canonicalRequest);
+  const signature = await signer.sign(new TextEncoder().encode(stringToSign), 'SHA256');
+  headers.authorization = formatAuthorization(
+    signer.algorithm,
+    serialToDecimal(signer.certificate),
+    scope,
+    signedHeaders,
+    Buffer.from(signature).toString('hex'),
+  );
+  return new HttpRequest({
+    method: request.method,
+    protocol: request.protocol,
+    hostname: request.hostname,
+    ...(request.port === undefined ? {} : { port: request.port }),
+    path: request.path,
+    query: copyQuery(request.query),
+    headers,
+    body: request.body,
+  });
+}
+
+/** Host as a client sends it: hostname, plus the port unless it is the scheme's default. */
+export function hostHeader(request: Pick<X509SignableRequest, 'protocol' | 'hostname' | 'port'>): string {
+  const hostname =
+    request.hostname.includes(':') && !request.hostname.startsWith('[')
+      ? `[${request.hostname}]`
+      : request.hostname;
+  const scheme = request.protocol.replace(/:$/, '').toLowerCase();
+  const defaultPort = scheme === 'http' ? 80 : scheme === 'https' ? 443 : undefined;
+  return request.port === undefined || request.port === defaultPort
+    ? hostname
+    : `${hostname}:${request.port}`;
+}
+
+function copyQuery(query: X509SignableRequest['query']): Record<string, string | string[] | null> {
+  const copy: Record<string, string | string[] | null> = {};
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (value !== undefined) copy[name] = typeof value === 'string' || value === null ? value : [...value];
+  }
+  return copy;
+}
+
+function toBase64(der: ArrayBuffer): string {
+  return Buffer.from(der).toString('base64');
+}
