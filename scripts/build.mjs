@@ -33,26 +33,8 @@ await build({
   logLevel: 'warning',
 });
 
-execFileSync(
-  join(root, 'node_modules/.bin/tsc'),
-  [
-    'src/index.ts',
-    '--declaration',
-    '--emitDeclarationOnly',
-    '--outDir',
-    'dist/types',
-    '--module',
-    'esnext',
-    '--moduleResolution',
-    'bundler',
-    '--target',
-    'es2022',
-    '--strict',
-    '--skipLibCheck',
-    '--types',
-    'node',
-    '--esModuleInterop',
-    '--isolatedModules',
-  ],
-  { cwd: root, stdio: 'inherit' },
-);
+// Declarations for the library's users, with the project's own compiler settings (tsconfig.build.json).
+execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { credentialProcessCommand } from './credential-process';
+import { localEndpointCommand } from './local-endpoint';
 import { readCertificateDataCommand } from './read-certificate-data';
 import { signStringCommand } from './sign-string';
 import { versionCommand } from './version';
@@ -9,5 +10,6 @@ export const commands: CommandModule[] = [
   credentialProcessCommand,
   signStringCommand,
   readCertificateDataCommand,
+  localEndpointCommand,
   versionCommand,
 ];
