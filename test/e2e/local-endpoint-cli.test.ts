@@ -1,11 +1,10 @@
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAsync } from '../fixtures/local-endpoint/run';
 import { CLI } from '../helpers/cli';
+import { type Started, startLocalEndpoint as startCli, stopProcess as stop } from '../helpers/local-endpoint';
 import { createRootCa, issueLeaf, type TestCa, type TestLeaf } from '../helpers/pki';
 import { makeTempDir } from '../helpers/tmp';
 import { requireTool } from '../helpers/tools';
@@ -24,21 +23,6 @@ const ARTICLE_TEMPLATE = join(
   'article-template.yaml',
 );
 
-interface Started {
-  child: ChildProcessByStdio<null, Readable, Readable>;
-  firstLine: string;
-  info: {
-    endpoint: string;
-    stateDir: string;
-    auditLog: string;
-    caBundle?: string;
-    trustAnchors: { arn: string }[];
-    profiles: { arn: string }[];
-    roles: { arn: string }[];
-  };
-  stderr: () => string;
-}
-
 const work = makeTempDir('ra-local-endpoint-cli-');
 let ca: TestCa;
 let leaf: TestLeaf;
@@ -53,42 +37,6 @@ beforeAll(async () => {
 afterAll(() => {
   work.remove();
 });
-
-/** Starts the command and waits for its first line and the one JSON document after it. */
-function startCli(args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [CLI, 'local-endpoint', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no JSON within 30 s; stderr: ${stderr}`)), 30_000);
-    child.on('exit', (code) => reject(new Error(`local-endpoint exited with ${code}: ${stderr}`)));
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const newline = stdout.indexOf('\n');
-      if (newline === -1) return;
-      try {
-        const info = JSON.parse(stdout.slice(newline + 1));
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve({ child, firstLine: stdout.slice(0, newline), info, stderr: () => stderr });
-      } catch {
-        // the JSON document is not complete yet
-      }
-    });
-  });
-}
-
-function stop(started: Started, signal: NodeJS.Signals): Promise<number | null> {
-  return new Promise((resolve) => {
-    started.child.once('exit', (code) => resolve(code));
-    started.child.kill(signal);
-  });
-}
 
 function credentialProcessConfig(started: Started, extra = ''): string {
   const [anchor, profile, role] = [
