@@ -6,6 +6,11 @@ export { toImdsOutput } from './credentials/imds-output';
 export { formatProcessOutput, toProcessOutput } from './credentials/process-output';
 export type { Credentials, CredentialsProvider } from './credentials/types';
 export { AgentError, isAgentError } from './errors';
+// The IMDSv2-compatible endpoint and the AWS SDK provider.
+export { type ImdsServer, type ImdsServerOptions, startImdsServer } from './imds';
+export { loadResources } from './local-endpoint/resources';
+// The offline Roles Anywhere-compatible endpoint (a development and test tool).
+export { type LocalEndpoint, type LocalEndpointOptions, startLocalEndpoint } from './local-endpoint/server';
 export { type Pkcs11Uri, parsePkcs11Uri } from './pkcs11/uri';
 // CreateSession and the credentials it yields.
 export {
@@ -15,6 +20,7 @@ export {
   resolveEndpoint,
   type SessionCredentials,
 } from './rolesanywhere';
+export { type FromRolesAnywhereOptions, fromRolesAnywhere } from './sdk';
 export { type FromFileOptions, fromFile } from './signer/from-file';
 export { fromKeyObject } from './signer/from-key-object';
 export { type FromPkcs11Options, fromPkcs11 } from './signer/from-pkcs11';

@@ -1,0 +1,12 @@
+export { formatHostPort, isLoopbackAddress, resolveBindAddress } from './bind-address';
+export { checkHopLimit, DEFAULT_HOP_LIMIT, hopLimitWarning, systemHopLimit } from './hop-limit';
+export { createImdsHandler, type ImdsHandlerOptions } from './imds-handler';
+export { DEFAULT_IMDS_PORT, type ImdsServer, type ImdsServerOptions, startImdsServer } from './imds-server';
+export {
+  createTokenStore,
+  MAX_TOKEN_TTL_SECONDS,
+  MIN_TOKEN_TTL_SECONDS,
+  parseTokenTtl,
+  type TokenStore,
+  type TokenStoreOptions,
+} from './token-store';

@@ -1,0 +1,7 @@
+export {
+  type FromRolesAnywhereOptions,
+  fromRolesAnywhere,
+  type RolesAnywhereCredentialProvider,
+  type RolesAnywhereKeySource,
+  type RolesAnywherePkcs11Options,
+} from './from-roles-anywhere';
