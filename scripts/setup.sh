@@ -47,4 +47,6 @@ node -e "require('pkcs11js')" 2>/dev/null || {
   exit 1
 }
 
+# Our own native parts: peer credentials for the agent, and the fast credential_process client.
+bash scripts/build-native.sh
 npm run --silent build

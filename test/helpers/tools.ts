@@ -9,7 +9,11 @@ export function requireTool(path: string, packageName: string): string {
   return path;
 }
 
-export function run(file: string, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}) {
+export function run(
+  file: string,
+  args: string[],
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
+) {
   return execFileSync(file, args, {
     input: options.input,
     env: options.env ?? process.env,

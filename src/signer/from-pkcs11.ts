@@ -1,0 +1,119 @@
+import { AgentError, isAgentError } from '../errors';
+import { openPkcs11Key, type Pkcs11Key, readPkcs11Certificates } from '../pkcs11/pkcs11-key';
+import { isPkcs11Uri } from '../pkcs11/uri';
+import { buildChain } from '../x509/chain';
+import { assertUsableLeaf, describeCertificate } from '../x509/leaf';
+import { loadCertificate, loadCertificates } from '../x509/load';
+import { type X509Certificate, x509 } from '../x509/x509';
+import { algorithmFor, type Signer } from './signer';
+
+export interface FromPkcs11Options {
+  /** pkcs11: URI (RFC 7512) of the private key. */
+  uri: string;
+  /** Leaf certificate: a file path, PEM text or a pkcs11: URI. Default: the token's certificate with the key's id (else label). */
+  certificate?: string;
+  /** Intermediate CA certificates: a file path or PEM text. Token certificates are candidates too. */
+  intermediates?: string;
+  /** PKCS#11 module path (--pkcs11-lib) when the URI has no module-path. */
+  module?: string;
+  /** User PIN when the URI has neither pin-value nor pin-source (else RA_PKCS11_PIN, else a prompt on a TTY). */
+  pin?: string;
+  /** Sessions in the token's pool, shared by every signer on the token (default 4). */
+  sessions?: number;
+  /** Ask for the PIN on the terminal when nothing else gives it (default: when on a TTY). */
+  prompt?: boolean;
+}
+
+function parseAll(ders: readonly Uint8Array[]): X509Certificate[] {
+  const certificates: X509Certificate[] = [];
+  for (const der of ders) {
+    try {
+      certificates.push(new x509.X509Certificate(der));
+    } catch {
+      // A malformed object on the token is not a chain candidate.
+    }
+  }
+  return certificates;
+}
+
+/** Of several certificates for the key, the one it matches, latest expiry first. */
+async function pickLeaf(
+  key: Pkcs11Key,
+  candidates: X509Certificate[],
+  source: string,
+): Promise<X509Certificate> {
+  if (candidates.length === 0) {
+    throw new AgentError('PKCS11_CERT_NOT_FOUND', `no certificate for ${key.description} (${source})`, {
+      hint: 'store the certificate on the token with the same id as the key, or give it with --certificate',
+    });
+  }
+  const ordered = [...candidates].sort((a, b) => b.notAfter.getTime() - a.notAfter.getTime());
+  if (ordered.length === 1) return ordered[0] as X509Certificate;
+  for (const candidate of ordered) {
+    try {
+      await key.assertMatches(new Uint8Array(candidate.publicKey.rawData), describeCertificate(candidate));
+      return candidate;
+    } catch (error) {
+      if (!(isAgentError(error) && error.code === 'KEY_CERT_MISMATCH')) throw error;
+    }
+  }
+  throw new AgentError(
+    'KEY_CERT_MISMATCH',
+    `none of the ${ordered.length} certificates for ${key.description} matches the key (${source})`,
+    {
+      hint: 'give the certificate issued for this key with --certificate',
+    },
+  );
+}
+
+async function leafFor(key: Pkcs11Key, options: FromPkcs11Options): Promise<X509Certificate> {
+  const { certificate } = options;
+  if (certificate === undefined)
+    return pickLeaf(key, parseAll(key.certificatesForKey()), 'none on the token with its id or label');
+  if (isPkcs11Uri(certificate)) {
+    return pickLeaf(
+      key,
+      parseAll(readPkcs11Certificates(certificate, options.module ? { module: options.module } : {})),
+      'from the certificate URI',
+    );
+  }
+  return loadCertificate(certificate, 'certificate');
+}
+
+/**
+ * A Signer whose private key stays on a PKCS#11 token. The certificate comes from
+ * `certificate` or the token; it must be a usable leaf and match the key; the chain is built
+ * from the token's certificates and `intermediates`, never including unrelated ones.
+ */
+export async function fromPkcs11(options: FromPkcs11Options): Promise<Signer> {
+  const key = await openPkcs11Key({
+    uri: options.uri,
+    ...(options.module !== undefined ? { module: options.module } : {}),
+    ...(options.pin !== undefined ? { pin: options.pin } : {}),
+    ...(options.sessions !== undefined ? { sessions: options.sessions } : {}),
+    ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
+  });
+  try {
+    const certificate = await leafFor(key, options);
+    assertUsableLeaf(certificate);
+    await key.assertMatches(new Uint8Array(certificate.publicKey.rawData), describeCertificate(certificate));
+    const candidates = [
+      ...parseAll(key.allCertificates()),
+      ...(options.intermediates ? loadCertificates(options.intermediates, 'intermediates') : []),
+    ];
+    const chain = await buildChain(certificate, candidates);
+    return {
+      keyType: key.keyType,
+      ...(key.curve ? { curve: key.curve } : {}),
+      ...(key.modulusBits ? { modulusBits: key.modulusBits } : {}),
+      algorithm: algorithmFor(key.keyType),
+      certificate,
+      chain,
+      sign: (data, digest) => key.sign(data, digest),
+      close: () => key.close(),
+    };
+  } catch (error) {
+    await key.close();
+    throw error;
+  }
+}
