@@ -72,7 +72,10 @@ function fromSeparateFiles(certBytes: Buffer, certLabel: string, options: FromFi
   // A "fullchain" file is accepted as aws_signing_helper accepts it: the first certificate is the
   // leaf; the others become chain candidates instead of being ignored.
   const [leaf, ...rest] = loadCertificates(certBytes, certLabel);
-  if (!leaf) throw new AgentError('CERT_INVALID', `${certLabel} holds no certificate`, { hint: 'give a PEM or DER certificate file' });
+  if (!leaf)
+    throw new AgentError('CERT_INVALID', `${certLabel} holds no certificate`, {
+      hint: 'give a PEM or DER certificate file',
+    });
   if (options.privateKey === undefined) {
     throw new AgentError('KEY_MISSING', `no private key given for ${certLabel}`, {
       hint: 'give the key file with --private-key, or a PKCS#12 bundle (key and certificate) as --certificate',

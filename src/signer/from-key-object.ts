@@ -1,4 +1,4 @@
-import { type KeyObject, sign as cryptoSign } from 'node:crypto';
+import { sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { AgentError } from '../errors';
 import type { X509Certificate } from '../x509/x509';
 import { algorithmFor, type Digest, type EcCurve, type Signer } from './signer';
@@ -36,7 +36,9 @@ export function fromKeyObject(
     chain,
     async sign(data: Uint8Array, digest: Digest = 'SHA256') {
       // dsaEncoding 'der' gives the ECDSA-Sig-Value Roles Anywhere expects; RSA defaults to PKCS#1 v1.5.
-      return new Uint8Array(cryptoSign(digest.replace('SHA', 'sha'), data, { key: privateKey, dsaEncoding: 'der' }));
+      return new Uint8Array(
+        cryptoSign(digest.replace('SHA', 'sha'), data, { key: privateKey, dsaEncoding: 'der' }),
+      );
     },
     async close() {},
   };

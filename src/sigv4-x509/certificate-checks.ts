@@ -1,8 +1,8 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, Version } from '@peculiar/asn1-x509';
 import { AgentError } from '../errors';
-import { type X509Certificate, x509 } from '../x509/x509';
 import { serialToHex } from '../x509/serial';
+import { type X509Certificate, x509 } from '../x509/x509';
 
 const STRONG_HASHES = ['SHA-256', 'SHA-384', 'SHA-512'];
 

@@ -1,4 +1,6 @@
 // SigV4-X509: the request signature of IAM Roles Anywhere, signing and verifying.
+
+export { serialToDecimal, serialToHex } from '../x509/serial';
 export {
   type Authorization,
   formatAuthorization,
@@ -19,7 +21,6 @@ export { createCredentialScope, formatAmzDate, parseAmzDate } from './credential
 export { hashPayload, sha256Hex } from './hashed-payload';
 export { receivedRequestFrom } from './received-request';
 export type { QueryBag, ReceivedHeaders, ReceivedRequest, RequestBody, X509SignableRequest } from './request';
-export { serialToDecimal, serialToHex } from '../x509/serial';
 export { hostHeader, type SignX509Options, signX509Request } from './sign';
 export { createStringToSign } from './string-to-sign';
 export { uriEscape } from './uri-escape';

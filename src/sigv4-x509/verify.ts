@@ -1,6 +1,7 @@
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { AgentError } from '../errors';
 import type { SigningAlgorithm } from '../signer/signer';
+import { serialToDecimal, serialToHex } from '../x509/serial';
 import type { X509Certificate, x509 } from '../x509/x509';
 import { type Authorization, parseAuthorization } from './authorization';
 import { headerValues } from './canonical-headers';
@@ -10,7 +11,6 @@ import { parseAmzDate } from './credential-scope';
 import { singleHeader } from './received-headers';
 import type { ReceivedRequest } from './request';
 import { assertNotRevoked } from './revocation';
-import { serialToDecimal, serialToHex } from '../x509/serial';
 import { createStringToSign } from './string-to-sign';
 import { buildTrustPath } from './trust-path';
 import type { VerifyErrorCode } from './verify-errors';

@@ -222,10 +222,16 @@ describe('fromFile: every key form signs verifiably', () => {
 describe('fromFile: chain building', () => {
   it('takes a fullchain file as --certificate: the first certificate is the leaf, the rest chain candidates', async () => {
     const leaf = issueLeaf(tmp.path, intermediate, { name: 'fullchain' });
-    const fullchain = concatFiles(file('fullchain.pem'), [leaf.certPath, intermediate.certPath, root.certPath]);
+    const fullchain = concatFiles(file('fullchain.pem'), [
+      leaf.certPath,
+      intermediate.certPath,
+      root.certPath,
+    ]);
     const signer = await fromFile({ certificate: fullchain, privateKey: leaf.keyPath });
     expect(Buffer.from(signer.certificate.rawData)).toEqual(new NodeX509Certificate(leaf.certPem).raw);
-    expect(signer.chain.map((cert) => cert.subject)).toEqual(['O=rolesanywhere-agent tests, CN=Test Intermediate CA']);
+    expect(signer.chain.map((cert) => cert.subject)).toEqual([
+      'O=rolesanywhere-agent tests, CN=Test Intermediate CA',
+    ]);
   });
 
   it('drops unrelated CAs, including one with the same name as the real issuer', async () => {
