@@ -14,7 +14,6 @@ import { atomicWriteFile } from '../../../src/credentials/atomic-write';
 import { makeTempDir } from '../../helpers/tmp';
 import { runBundled, SRC } from './run-bundled';
 
-const isRoot = process.geteuid?.() === 0;
 const temps: Array<{ remove: () => void }> = [];
 function tempDir(): string {
   const dir = makeTempDir('ra-atomic-');
