@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Signer } from '../signer/signer';
-import { serialToDecimal, serialToHex } from '../x509/serial';
 import { signX509Request } from '../sigv4-x509/sign';
 import { VERSION } from '../version';
 import { readUserFile } from '../x509/load';
+import { serialToDecimal, serialToHex } from '../x509/serial';
 import { mapErrorResponse, type SessionContext } from './error-response';
 import {
   resolveTimeouts,

@@ -1,11 +1,11 @@
 import { HttpRequest } from '@smithy/protocol-http';
 import type { Signer } from '../signer/signer';
+import { serialToDecimal } from '../x509/serial';
 import { formatAuthorization } from './authorization';
 import { selectSignedHeaders } from './canonical-headers';
 import { createCanonicalRequest } from './canonical-request';
 import { createCredentialScope, formatAmzDate } from './credential-scope';
 import type { X509SignableRequest } from './request';
-import { serialToDecimal } from '../x509/serial';
 import { createStringToSign } from './string-to-sign';
 
 export interface SignX509Options {
