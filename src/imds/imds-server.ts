@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { AgentError } from '../errors';
 import { formatHostPort } from './bind-address';
 import { createImdsHandler, type ImdsHandlerOptions } from './imds-handler';
@@ -20,6 +20,8 @@ export interface ImdsServerOptions extends ImdsHandlerOptions {
   keepAliveTimeoutMs?: number;
   /** Open connections at once (default 256); more are refused by the server. */
   maxConnections?: number;
+  /** Called with each accepted connection before any response is written (serve sets the hop limit). */
+  onConnection?: (socket: Socket) => void;
 }
 
 export interface ImdsServer {
@@ -46,6 +48,18 @@ export async function startImdsServer(options: ImdsServerOptions): Promise<ImdsS
     createImdsHandler(options),
   );
   server.maxConnections = options.maxConnections ?? 256;
+  const { onConnection } = options;
+  if (onConnection) {
+    server.on('connection', (socket: Socket) => {
+      try {
+        onConnection(socket);
+      } catch (error) {
+        // A connection we cannot set up as asked gets no answer rather than a weaker one.
+        options.log?.(`connection refused: ${error instanceof Error ? error.message : String(error)}`);
+        socket.destroy();
+      }
+    });
+  }
   server.maxRequestsPerSocket = 1_000;
   // Idle sockets (a client that connected and said nothing) go away.
   server.setTimeout(30_000, (socket) => socket.destroy());

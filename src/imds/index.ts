@@ -1,5 +1,5 @@
 export { formatHostPort, isLoopbackAddress, resolveBindAddress } from './bind-address';
-export { checkHopLimit, DEFAULT_HOP_LIMIT, hopLimitWarning, systemHopLimit } from './hop-limit';
+export { checkHopLimit, DEFAULT_HOP_LIMIT } from './hop-limit';
 export { createImdsHandler, type ImdsHandlerOptions } from './imds-handler';
 export { DEFAULT_IMDS_PORT, type ImdsServer, type ImdsServerOptions, startImdsServer } from './imds-server';
 export {

@@ -19,11 +19,16 @@ export interface NativeBindings {
   peerCredentials(fd: number): PeerCredentials;
   /** RLIMIT_CORE 0 and, on Linux, PR_SET_DUMPABLE 0: no core files, no same-uid ptrace or /proc/<pid>/mem. */
   disableCoreDumps(): void;
+  /** IP_TTL (IPv4) or IPV6_UNICAST_HOPS (IPv6) of a TCP socket's fd: how many routers its packets may cross. */
+  setHopLimit(fd: number, hops: number): void;
+  getHopLimit(fd: number): number;
 }
 
 interface RawBindings {
   peerCredentials(fd: number): PeerCredentials;
   disableCoreDumps(): void;
+  setHopLimit(fd: number, hops: number): void;
+  getHopLimit(fd: number): number;
 }
 
 export const NATIVE_ADDON_FILE = join('Release', 'ra_native.node');
@@ -37,7 +42,12 @@ function here(): string {
 
 function isRawBindings(value: unknown): value is RawBindings {
   const v = value as Partial<RawBindings> | null;
-  return typeof v?.peerCredentials === 'function' && typeof v.disableCoreDumps === 'function';
+  return (
+    typeof v?.peerCredentials === 'function' &&
+    typeof v.disableCoreDumps === 'function' &&
+    typeof v.setHopLimit === 'function' &&
+    typeof v.getHopLimit === 'function'
+  );
 }
 
 function errnoCode(error: unknown): string | undefined {
@@ -63,6 +73,18 @@ function wrap(path: string, raw: RawBindings): NativeBindings {
         });
       }
     },
+    setHopLimit(fd, hops) {
+      try {
+        raw.setHopLimit(fd, hops);
+      } catch (error) {
+        if (error instanceof TypeError) throw error;
+        throw new AgentError('HOP_LIMIT_NOT_SET', describeError(error), {
+          hint: 'the connection may have closed already; if this repeats, report it with the log',
+          cause: error,
+        });
+      }
+    },
+    getHopLimit: (fd) => raw.getHopLimit(fd),
     disableCoreDumps() {
       try {
         raw.disableCoreDumps();
@@ -107,7 +129,7 @@ export function loadNative(options: { from?: string } = {}): NativeBindings {
   if (!isRawBindings(raw)) {
     throw new AgentError(
       'NATIVE_UNAVAILABLE',
-      `native addon ${path} lacks peerCredentials or disableCoreDumps (an old build?)`,
+      `native addon ${path} lacks peerCredentials, disableCoreDumps or setHopLimit (an old build?)`,
       { hint: SETUP_HINT },
     );
   }

@@ -1,7 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { checkHopLimit, hopLimitWarning, systemHopLimit } from '../../../src/imds/hop-limit';
+import { createConnection, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkHopLimit } from '../../../src/imds/hop-limit';
+import { type ImdsServer, startImdsServer } from '../../../src/imds/imds-server';
+import { loadNative, socketFd } from '../../../src/native';
 
 describe('hop limit', () => {
+  let server: ImdsServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
   it('accepts 1..255 only', () => {
     expect(checkHopLimit(1)).toBe(1);
     expect(checkHopLimit(255)).toBe(255);
@@ -10,15 +19,41 @@ describe('hop limit', () => {
     }
   });
 
-  it('warns only when the requested limit differs from what the kernel applies', () => {
-    expect(hopLimitWarning(64, '127.0.0.1', 64)).toBeUndefined();
-    expect(hopLimitWarning(1, '127.0.0.1', 64)).toMatch(/--hop-limit 1 cannot be applied.*IP_TTL.*\(64\)/);
-    expect(hopLimitWarning(2, '::1', 64)).toMatch(/IPV6_UNICAST_HOPS/);
-    expect(hopLimitWarning(2, '::1', undefined)).toMatch(/the system default$/);
+  it.each([
+    ['127.0.0.1', 1],
+    ['::1', 3],
+  ])('is set on every socket the server accepts (%s, %i)', async (host, hops) => {
+    const native = loadNative();
+    const seen: number[] = [];
+    server = await startImdsServer({
+      host,
+      port: 0,
+      roleName: 'EdgeBackupRole',
+      provider: async () => {
+        throw new Error('not used');
+      },
+      onConnection: (socket: Socket) => {
+        const fd = socketFd(socket);
+        const before = native.getHopLimit(fd);
+        native.setHopLimit(fd, hops);
+        seen.push(before, native.getHopLimit(fd));
+      },
+    });
+    const client = createConnection({ host, port: server.port });
+    await new Promise((resolve) => client.once('connect', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    client.destroy();
+    // The kernel default (64 here) before, the requested limit after.
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).not.toBe(hops);
+    expect(seen[1]).toBe(hops);
   });
 
-  it('reads the kernel default on Linux', () => {
-    const value = systemHopLimit('127.0.0.1');
-    expect(value === undefined || (value >= 1 && value <= 255)).toBe(true);
+  it('refuses bad arguments and non-IP sockets', () => {
+    const native = loadNative();
+    expect(() => native.setHopLimit(-1, 5)).toThrow(TypeError);
+    expect(() => native.setHopLimit(0, 0)).toThrow(TypeError);
+    expect(() => native.setHopLimit(0, 256)).toThrow(TypeError);
+    expect(() => native.setHopLimit(0, 5)).toThrow(expect.objectContaining({ code: 'HOP_LIMIT_NOT_SET' }));
   });
 });

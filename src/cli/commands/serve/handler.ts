@@ -1,13 +1,8 @@
 import type { RefreshFailure, RefreshSuccess } from '../../../credentials/cached-provider';
 import { createCachedProvider } from '../../../credentials/cached-provider';
 import { AgentError } from '../../../errors';
-import {
-  checkHopLimit,
-  hopLimitWarning,
-  resolveBindAddress,
-  startImdsServer,
-  systemHopLimit,
-} from '../../../imds';
+import { checkHopLimit, resolveBindAddress, startImdsServer } from '../../../imds';
+import { loadNative, socketFd } from '../../../native';
 import { createSession } from '../../../rolesanywhere';
 import { type KeySourceArgs, signerFromArgs } from '../../options/key-source';
 import { type SessionArgs, sessionOptionsFromArgs } from '../../options/session';
@@ -49,6 +44,9 @@ export async function run(args: ServeArgs): Promise<void> {
   const host = resolveBindAddress(args.bind, args.allowRemote);
   const port = checkPort(args.port);
   const hopLimit = checkHopLimit(args.hopLimit);
+  // The hop limit goes on every accepted socket through the native addon (Node.js cannot set a
+  // TCP socket's TTL); without the addon serve does not start, rather than serve further than asked.
+  const native = loadNative();
   const input = checkSessionArgs(args);
   const signer = await signerFromArgs(args);
   const sessionOptions = sessionOptionsFromArgs(args, signer);
@@ -73,9 +71,8 @@ export async function run(args: ServeArgs): Promise<void> {
       profileArn: input.profile.arn,
       lastUpdated: () => provider.status().fetchedAt,
       log,
+      onConnection: (socket) => native.setHopLimit(socketFd(socket), hopLimit),
     });
-    const warning = hopLimitWarning(hopLimit, server.address, systemHopLimit(server.address));
-    if (warning) log(`warning: ${warning}`);
     process.stdout.write(`listening on ${server.url}\n`);
     provider().catch(() => {}); // warm the cache; a failure is logged and retried
     const signal = await signals.stopped;

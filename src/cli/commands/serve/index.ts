@@ -25,7 +25,7 @@ export const serveCommand: CommandModule = {
         type: 'number',
         default: 64,
         describe:
-          'IP TTL / hop limit of responses (accepted for compatibility: Node.js cannot set it on TCP sockets, the system default applies; a warning says so when they differ)',
+          'IP TTL / IPv6 hop limit of every response (1 keeps credentials on this host and directly attached containers)',
       })
       .example(
         '$0 serve --certificate device.crt --private-key device.key --trust-anchor-arn ARN --profile-arn ARN --role-arn ARN',
