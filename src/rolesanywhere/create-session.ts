@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Signer } from '../signer/signer';
-import { signX509Request } from '../sigv4-x509/sign';
+import { signX509Request, type X509SigningDebugEvent } from '../sigv4-x509/sign';
 import { VERSION } from '../version';
 import { readUserFile } from '../x509/load';
 import { serialToDecimal, serialToHex } from '../x509/serial';
@@ -78,12 +78,19 @@ export async function createSession(options: CreateSessionOptions): Promise<Sess
     return given === undefined ? new Date() : typeof given === 'function' ? given() : given;
   };
 
+  // What the signature covers, to compare with a server's view of the request.
+  const debugSigning = ({ canonicalRequest, stringToSign }: X509SigningDebugEvent) => {
+    debug(`canonical request:\n${canonicalRequest}`);
+    debug(`string to sign:\n${stringToSign}`);
+  };
+
   for (let attempt = 1; ; attempt++) {
     const signed = await signX509Request(unsigned, {
       signer: options.signer,
       region: input.region,
       service: 'rolesanywhere',
       signingDate: dateFor(),
+      ...(options.debug ? { debug: debugSigning } : {}),
     });
     debug(
       `createsession attempt ${attempt}/${retries.maxAttempts}: POST ${endpointUrl}/sessions for certificate serial ${context.serialDecimal}`,

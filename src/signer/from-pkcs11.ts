@@ -22,6 +22,12 @@ export interface FromPkcs11Options {
   sessions?: number;
   /** Ask for the PIN on the terminal when nothing else gives it (default: when on a TTY). */
   prompt?: boolean;
+  /**
+   * Narrows the token's certificates for the key (--cert-selector): called with those that
+   * match the key, latest expiry first, and the key's description; returns the allowed ones
+   * (the first is used) or throws to refuse. Not applied to a certificate given as a file.
+   */
+  certificateFilter?: (certificates: X509Certificate[], keyDescription: string) => X509Certificate[];
 }
 
 function parseAll(ders: readonly Uint8Array[]): X509Certificate[] {
@@ -36,11 +42,22 @@ function parseAll(ders: readonly Uint8Array[]): X509Certificate[] {
   return certificates;
 }
 
-/** Of several certificates for the key, the one it matches, latest expiry first. */
+async function matchesKey(key: Pkcs11Key, candidate: X509Certificate): Promise<boolean> {
+  try {
+    await key.assertMatches(new Uint8Array(candidate.publicKey.rawData), describeCertificate(candidate));
+    return true;
+  } catch (error) {
+    if (isAgentError(error) && error.code === 'KEY_CERT_MISMATCH') return false;
+    throw error;
+  }
+}
+
+/** Of several certificates for the key, the one it matches, latest expiry first (after the filter, if any). */
 async function pickLeaf(
   key: Pkcs11Key,
   candidates: X509Certificate[],
   source: string,
+  filter: FromPkcs11Options['certificateFilter'],
 ): Promise<X509Certificate> {
   if (candidates.length === 0) {
     throw new AgentError('PKCS11_CERT_NOT_FOUND', `no certificate for ${key.description} (${source})`, {
@@ -48,33 +65,48 @@ async function pickLeaf(
     });
   }
   const ordered = [...candidates].sort((a, b) => b.notAfter.getTime() - a.notAfter.getTime());
-  if (ordered.length === 1) return ordered[0] as X509Certificate;
+  if (ordered.length === 1 && !filter) return ordered[0] as X509Certificate;
+  const matching: X509Certificate[] = [];
   for (const candidate of ordered) {
-    try {
-      await key.assertMatches(new Uint8Array(candidate.publicKey.rawData), describeCertificate(candidate));
-      return candidate;
-    } catch (error) {
-      if (!(isAgentError(error) && error.code === 'KEY_CERT_MISMATCH')) throw error;
-    }
+    if (!(await matchesKey(key, candidate))) continue;
+    // Without a filter the first match is the answer; a filter needs to see them all.
+    if (!filter) return candidate;
+    matching.push(candidate);
   }
-  throw new AgentError(
-    'KEY_CERT_MISMATCH',
-    `none of the ${ordered.length} certificates for ${key.description} matches the key (${source})`,
-    {
-      hint: 'give the certificate issued for this key with --certificate',
-    },
-  );
+  if (matching.length === 0) {
+    throw new AgentError(
+      'KEY_CERT_MISMATCH',
+      `none of the ${ordered.length} certificates for ${key.description} matches the key (${source})`,
+      {
+        hint: 'give the certificate issued for this key with --certificate',
+      },
+    );
+  }
+  const chosen = (filter as NonNullable<typeof filter>)(matching, key.description)[0];
+  if (!chosen) {
+    throw new AgentError('PKCS11_CERT_NOT_FOUND', `no certificate for ${key.description} passes the filter`, {
+      hint: 'check the certificate selection options',
+    });
+  }
+  return chosen;
 }
 
 async function leafFor(key: Pkcs11Key, options: FromPkcs11Options): Promise<X509Certificate> {
   const { certificate } = options;
+  const filter = options.certificateFilter;
   if (certificate === undefined)
-    return pickLeaf(key, parseAll(key.certificatesForKey()), 'none on the token with its id or label');
+    return pickLeaf(
+      key,
+      parseAll(key.certificatesForKey()),
+      'none on the token with its id or label',
+      filter,
+    );
   if (isPkcs11Uri(certificate)) {
     return pickLeaf(
       key,
       parseAll(readPkcs11Certificates(certificate, options.module ? { module: options.module } : {})),
       'from the certificate URI',
+      filter,
     );
   }
   return loadCertificate(certificate, 'certificate');

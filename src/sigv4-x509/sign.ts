@@ -8,11 +8,19 @@ import { createCredentialScope, formatAmzDate } from './credential-scope';
 import type { X509SignableRequest } from './request';
 import { createStringToSign } from './string-to-sign';
 
+/** What a request's signature covers, for --debug output: public data only, never a secret. */
+export interface X509SigningDebugEvent {
+  canonicalRequest: string;
+  stringToSign: string;
+}
+
 export interface SignX509Options {
   signer: Signer;
   region: string;
   service?: string;
   signingDate?: Date;
+  /** Called once per request, before the key signs, with the canonical request and the string to sign. */
+  debug?: (event: X509SigningDebugEvent) => void;
 }
 
 /** Headers the signer owns: any copy the caller left on the request is replaced. */
@@ -43,6 +51,7 @@ export async function signX509Request(
   const canonicalRequest = createCanonicalRequest({ ...request, headers }, signedHeaders);
   const scope = createCredentialScope(amzDate, region, service);
   const stringToSign = createStringToSign(signer.algorithm, amzDate, scope, canonicalRequest);
+  options.debug?.({ canonicalRequest, stringToSign });
   const signature = await signer.sign(new TextEncoder().encode(stringToSign), 'SHA256');
   headers.authorization = formatAuthorization(
     signer.algorithm,

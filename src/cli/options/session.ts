@@ -57,6 +57,15 @@ export function sessionOptionsFromArgs(args: SessionArgs, signer: Signer): Creat
     ...(args.roleSessionName ? { roleSessionName: args.roleSessionName } : {}),
     verifyTls: args.verifySsl,
     proxy: args.withProxy,
-    ...(args.debug ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
+    ...(args.debug ? { debug: writeDebug } : {}),
   };
+}
+
+/** One debug message on stderr; each further line of it (a canonical request) indented under the first. */
+export function formatDebug(message: string): string {
+  return `debug: ${message.split('\n').join('\ndebug:   ')}\n`;
+}
+
+function writeDebug(message: string): void {
+  process.stderr.write(formatDebug(message));
 }

@@ -439,7 +439,7 @@ describe('createSession over https', () => {
     expect(error.code).toBe('TLS_VERIFY_FAILED');
     expect(error.hint).toContain('AWS_CA_BUNDLE');
     expect(endpoint.requests).toHaveLength(0);
-    expect(lines.filter((l) => l.includes('POST'))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith('createsession attempt'))).toHaveLength(1);
   });
 
   it('trusts the extra CA in AWS_CA_BUNDLE', async () => {
