@@ -17,6 +17,9 @@ DEBIAN_PACKAGES=(
   tpm2-tools
   libtpm2-pkcs11-1
   libtpm2-pkcs11-tools
+  tpm2-abrmd            # swtpm has no resource manager; tpm2_ptool needs one
+  libtss2-tcti-tabrmd0
+  dbus-daemon           # tpm2-abrmd runs on a private session bus in the TPM tests
 )
 
 missing=()

@@ -61,7 +61,7 @@ function selectorTemplate(uri: Pkcs11Uri): Template {
   ];
 }
 
-function labelAndId(token: OpenToken, handle: Buffer): { label: string; id: Uint8Array } {
+function labelAndId(token: ObjectScope, handle: Buffer): { label: string; id: Uint8Array } {
   const values = readAttributes(token.module.api, token.mainSession, handle, [
     pkcs11js.CKA_LABEL,
     pkcs11js.CKA_ID,
@@ -72,7 +72,7 @@ function labelAndId(token: OpenToken, handle: Buffer): { label: string; id: Uint
   };
 }
 
-function listKeys(token: OpenToken, handles: readonly Buffer[]): string {
+function listKeys(token: ObjectScope, handles: readonly Buffer[]): string {
   if (handles.length === 0) return 'none';
   return handles.map((handle) => describeKey(labelAndId(token, handle))).join(', ');
 }
@@ -83,7 +83,7 @@ function listKeys(token: OpenToken, handles: readonly Buffer[]): string {
  * when the token keeps none of these; a sign-and-verify check stands in then.
  */
 function publicKeyOf(
-  token: OpenToken,
+  token: ObjectScope,
 
   key: Omit<PrivateKeyObject, 'publicKey'>,
   values: Map<number, Buffer>,
@@ -122,7 +122,7 @@ function publicKeyOf(
  * The one private key on the token that the URI's id and/or object (label) select; with
  * neither, the token's only private key. None or several: an error listing the keys found.
  */
-export function findPrivateKey(token: OpenToken, uri: Pkcs11Uri): PrivateKeyObject {
+export function findPrivateKey(token: ObjectScope, uri: Pkcs11Uri): PrivateKeyObject {
   const { api } = token.module;
   const context = `cannot search private keys on ${token.description}`;
   const privateClass = { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY };

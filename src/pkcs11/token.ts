@@ -59,7 +59,8 @@ interface SharedToken {
 
 const shared = new Map<string, Promise<SharedToken>>();
 
-function identityOf(module: Pkcs11Module, info: SlotToken): string {
+/** The key under which a token's login (and refused PINs) are remembered in this process. */
+export function identityOf(module: Pkcs11Module, info: SlotToken): string {
   return [module.path, info.manufacturer, info.model, info.serial, info.label].join('\0');
 }
 

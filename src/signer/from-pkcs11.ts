@@ -4,6 +4,7 @@ import { isPkcs11Uri } from '../pkcs11/uri';
 import { buildChain } from '../x509/chain';
 import { assertUsableLeaf, describeCertificate } from '../x509/leaf';
 import { loadCertificate, loadCertificates } from '../x509/load';
+import { byLeafPreference } from '../x509/preference';
 import { type X509Certificate, x509 } from '../x509/x509';
 import { algorithmFor, type Signer } from './signer';
 
@@ -52,7 +53,7 @@ async function matchesKey(key: Pkcs11Key, candidate: X509Certificate): Promise<b
   }
 }
 
-/** Of several certificates for the key, the one it matches, latest expiry first (after the filter, if any). */
+/** Of several certificates for the key, the one it matches: valid now, latest expiry first (after the filter, if any). */
 async function pickLeaf(
   key: Pkcs11Key,
   candidates: X509Certificate[],
@@ -64,7 +65,7 @@ async function pickLeaf(
       hint: 'store the certificate on the token with the same id as the key, or give it with --certificate',
     });
   }
-  const ordered = [...candidates].sort((a, b) => b.notAfter.getTime() - a.notAfter.getTime());
+  const ordered = byLeafPreference(candidates);
   if (ordered.length === 1 && !filter) return ordered[0] as X509Certificate;
   const matching: X509Certificate[] = [];
   for (const candidate of ordered) {

@@ -1,5 +1,8 @@
 import type { CommandModule } from 'yargs';
+import { certCommand } from './cert';
 import { credentialProcessCommand } from './credential-process';
+import { csrCommand } from './csr';
+import { keyCommand } from './key';
 import { localEndpointCommand } from './local-endpoint';
 import { readCertificateDataCommand } from './read-certificate-data';
 import { serveCommand } from './serve';
@@ -14,6 +17,9 @@ export const commands: CommandModule[] = [
   serveCommand,
   signStringCommand,
   readCertificateDataCommand,
+  keyCommand,
+  csrCommand,
+  certCommand,
   localEndpointCommand,
   versionCommand,
 ];
