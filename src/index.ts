@@ -1,5 +1,17 @@
 // Public API: re-exports only. Importing it loads @peculiar/x509's provider set-up and nothing else.
 
+// The signing agent and its clients.
+export { type Agent, type AgentOptions, type ReloadResult, startAgent } from './agent/agent';
+export { ConfigError, loadAgentConfig, parseAgentConfig } from './agent/config';
+export type { AgentConfig, ProfileConfig } from './agent/config-types';
+export {
+  type AgentCertificate,
+  type FromAgentCredentialsOptions,
+  fromAgentCredentials,
+  getCertificate as getAgentCertificate,
+  getCredentials as getAgentCredentials,
+  sign as signWithAgent,
+} from './agent-client';
 export { createCachedProvider } from './credentials/cached-provider';
 export { updateCredentialsFile } from './credentials/credentials-file';
 export { toImdsOutput } from './credentials/imds-output';
@@ -21,6 +33,7 @@ export {
   type SessionCredentials,
 } from './rolesanywhere';
 export { type FromRolesAnywhereOptions, fromRolesAnywhere } from './sdk';
+export { type FromAgentOptions, fromAgent } from './signer/from-agent';
 export { type FromFileOptions, fromFile } from './signer/from-file';
 export { fromKeyObject } from './signer/from-key-object';
 export { type FromPkcs11Options, fromPkcs11 } from './signer/from-pkcs11';

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { agentCommand } from './agent';
 import { certCommand } from './cert';
 import { credentialProcessCommand } from './credential-process';
 import { csrCommand } from './csr';
@@ -15,6 +16,7 @@ export const commands: CommandModule[] = [
   credentialProcessCommand,
   updateCommand,
   serveCommand,
+  agentCommand,
   signStringCommand,
   readCertificateDataCommand,
   keyCommand,

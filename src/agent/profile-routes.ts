@@ -1,0 +1,59 @@
+import { formatProcessOutput } from '../credentials/process-output';
+import type { Digest } from '../signer/signer';
+import { certificateData } from '../x509/certificate-data';
+import { httpError } from './http-error';
+import type { ProfileRuntime } from './profile-runtime';
+import { parseJsonObject } from './read-body';
+
+/** A successful answer: body and content type. */
+export interface RouteResult {
+  status: number;
+  contentType: string;
+  body: string;
+  /** For the audit line. */
+  digest?: Digest;
+}
+
+const JSON_TYPE = 'application/json';
+const DIGESTS: readonly Digest[] = ['SHA256', 'SHA384', 'SHA512'];
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** GET .../credentials: the credential_process JSON, from memory when valid. */
+export async function credentialsRoute(runtime: ProfileRuntime): Promise<RouteResult> {
+  const { credentials } = await runtime.credentials();
+  return { status: 200, contentType: JSON_TYPE, body: formatProcessOutput(credentials) };
+}
+
+/** GET .../certificate: read-certificate-data's JSON plus the chain (base64 DER, leaf's issuer first). */
+export async function certificateRoute(runtime: ProfileRuntime): Promise<RouteResult> {
+  const signer = await runtime.signer();
+  const body = {
+    ...certificateData(signer.certificate),
+    chain: signer.chain.map((cert) => Buffer.from(cert.rawData).toString('base64')),
+  };
+  return { status: 200, contentType: JSON_TYPE, body: `${JSON.stringify(body)}\n` };
+}
+
+/** POST .../sign {digest, data}: hashes `data` with `digest` and signs it with the profile's key. */
+export async function signRoute(runtime: ProfileRuntime, body: Buffer): Promise<RouteResult> {
+  const request = parseJsonObject(body);
+  const digest = request.digest ?? 'SHA256';
+  if (typeof digest !== 'string' || !DIGESTS.includes(digest as Digest)) {
+    throw httpError(400, 'INVALID_DIGEST', `digest must be one of ${DIGESTS.join(', ')}`);
+  }
+  const { data } = request;
+  if (typeof data !== 'string' || !BASE64.test(data)) {
+    throw httpError(
+      400,
+      'INVALID_DATA',
+      'data must be the bytes to sign in base64 (standard alphabet, padded)',
+    );
+  }
+  const signature = await runtime.sign(Buffer.from(data, 'base64'), digest as Digest);
+  return {
+    status: 200,
+    contentType: JSON_TYPE,
+    body: `${JSON.stringify({ signature: Buffer.from(signature).toString('base64'), digest })}\n`,
+    digest: digest as Digest,
+  };
+}
