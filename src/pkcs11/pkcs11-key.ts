@@ -105,7 +105,15 @@ export async function openPkcs11Key(options: OpenPkcs11KeyOptions): Promise<Pkcs
 
 async function createKey(token: OpenToken, uri: Pkcs11Uri, getPin: PinProvider): Promise<Pkcs11Key> {
   const { api } = token.module;
-  let key = findPrivateKey(token, uri);
+  // The token epoch each key object was found in: its handle means nothing in another.
+  const foundIn = new WeakMap<PrivateKeyObject, number>();
+  const find = () => {
+    const epoch = token.epoch;
+    const found = findPrivateKey(token, uri);
+    foundIn.set(found, epoch);
+    return found;
+  };
+  let key = find();
   let keyEpoch = token.epoch;
   let pin = key.alwaysAuthenticate ? await token.contextPin(getPin) : undefined;
   let expected: { publicKey: KeyObject; certificate: string } | undefined;
@@ -155,7 +163,7 @@ async function createKey(token: OpenToken, uri: Pkcs11Uri, getPin: PinProvider):
         .catch((error: unknown) => {
           throw toPkcs11Error(error, 'C_Sign', contextFor(target, plan));
         });
-    });
+    }, foundIn.get(target) ?? -1);
   }
 
   function signWith(target: PrivateKeyObject, data: Uint8Array, digest: Digest): Promise<Uint8Array> {
@@ -203,7 +211,7 @@ async function createKey(token: OpenToken, uri: Pkcs11Uri, getPin: PinProvider):
   /** After a reconnect object handles are void: find the key again, and check it is still the same key. */
   async function reload(): Promise<void> {
     const epoch = token.epoch;
-    const found = findPrivateKey(token, uri);
+    const found = find();
     if (expected) await check(found, expected.publicKey, expected.certificate);
     if (found.alwaysAuthenticate) pin = await token.contextPin(getPin);
     key = found;

@@ -1,9 +1,9 @@
 import pkcs11js from 'pkcs11js';
 import { AgentError, isAgentError } from '../errors';
-import { call, rvOf } from './error';
+import { call, Pkcs11Error, rvOf } from './error';
 import { login, logout } from './login';
 import type { Pkcs11Module } from './module';
-import { isSessionLost, isTokenLost } from './rv';
+import { isSessionLost, isTokenLost, RV } from './rv';
 import { createSessionPool, type SessionPool } from './session-pool';
 import { describeToken, type SlotToken, selectToken } from './token-select';
 import type { Pkcs11Uri } from './uri';
@@ -29,8 +29,13 @@ export interface OpenToken {
   readonly mechanisms: ReadonlySet<number>;
   /** The session that holds the login, for object searches (synchronous calls). */
   readonly mainSession: Buffer;
-  /** Runs `operation` on a pooled session; a session whose operation failed is closed, not reused. */
-  withSession<T>(operation: (session: Buffer) => Promise<T>): Promise<T>;
+  /**
+   * Runs `operation` on a pooled session; a session whose operation failed is closed, not reused.
+   * `handlesEpoch`: the epoch the operation's object handles were found in; when the token has
+   * reconnected since (or the module was re-initialized for another token), the operation is not
+   * run and a session-lost Pkcs11Error says so, since the handles may now name other objects.
+   */
+  withSession<T>(operation: (session: Buffer) => Promise<T>, handlesEpoch?: number): Promise<T>;
   /**
    * One reconnect (sessions, login; module re-initialization when the device itself was lost)
    * unless one already happened since `seenEpoch`. `rv` is the failure that prompted it.
@@ -45,6 +50,8 @@ interface SharedToken {
   refs: number;
   closed: boolean;
   pool: SessionPool<Buffer>;
+  /** The module generation each pooled session was opened in. */
+  openedIn: WeakMap<Buffer, number>;
   state: {
     info: SlotToken;
     main: Buffer;
@@ -71,6 +78,15 @@ function readMechanisms(module: Pkcs11Module, info: SlotToken): Set<number> {
     // Some modules do not list mechanisms: the raw ones are tried and the token decides.
     return new Set([pkcs11js.CKM_ECDSA, pkcs11js.CKM_RSA_PKCS]);
   }
+}
+
+/**
+ * After C_Finalize every session handle is void, and the module hands the same numbers out
+ * again: closing an old one could close another token's new session. Only sessions opened in
+ * the module's current generation are closed.
+ */
+function closeIfCurrent(module: Pkcs11Module, session: Buffer, generation: number): void {
+  if (generation === module.generation) closeQuietly(module, session);
 }
 
 function closeQuietly(module: Pkcs11Module, session: Buffer): void {
@@ -122,18 +138,22 @@ async function createShared(
   const connected = await connect(module, uri, getPin, undefined);
   const state = { ...connected, epoch: 0 };
   const selector: Pkcs11Uri = { serial: first.serial, token: first.label };
+  const openedIn = new WeakMap<Buffer, number>();
   const pool = createSessionPool<Buffer>({
     size: sessions,
-    open: () =>
-      call('C_OpenSession', `cannot open a session on ${describeToken(state.info)}`, () =>
+    open: () => {
+      const session = call('C_OpenSession', `cannot open a session on ${describeToken(state.info)}`, () =>
         module.api.C_OpenSession(state.info.slot, pkcs11js.CKF_SERIAL_SESSION),
-      ),
-    close: (session) => module.api.C_CloseSession(session),
+      );
+      openedIn.set(session, module.generation);
+      return session;
+    },
+    close: (session) => closeIfCurrent(module, session, openedIn.get(session) ?? -1),
   });
   let reconnecting: { epoch: number; promise: Promise<void> } | undefined;
 
   async function rebuild(rv: number | undefined): Promise<void> {
-    closeQuietly(module, state.main);
+    closeIfCurrent(module, state.main, state.generation);
     // The same token (label and serial), else whatever the caller's URI now selects: a token
     // re-created from a backup gets a new serial.
     const attempt = async () => {
@@ -172,6 +192,7 @@ async function createShared(
     closed: false,
     pool,
     state,
+    openedIn,
     reconnect(seenEpoch, rv) {
       // A reconnect for an older epoch is over: someone already reconnected since the caller's try.
       if (state.epoch !== seenEpoch) return Promise.resolve();
@@ -191,6 +212,7 @@ async function createShared(
     async close() {
       token.closed = true;
       await pool.close();
+      if (state.generation !== module.generation) return; // void since a re-initialization
       logout(module.api, state.main);
       closeQuietly(module, state.main);
     },
@@ -221,12 +243,28 @@ export async function openToken(
   if (token.closed) return openToken(module, uri, getPin, sessions);
   token.refs++;
   token.pool.grow(sessions);
-  const { state, pool } = token;
+  const { state, pool, openedIn } = token;
   let released = false;
 
-  function runOn<T>(session: Buffer, operation: (session: Buffer) => Promise<T>): Promise<T> {
+  function runOn<T>(
+    session: Buffer,
+    operation: (session: Buffer) => Promise<T>,
+    handlesEpoch: number | undefined,
+  ): Promise<T> {
     return module
-      .use(() => operation(session))
+      .use(() => {
+        // Checked inside use(): a re-initialization waits for operations in flight, and one that
+        // happened while this waited makes the session, the login and the handles void.
+        const current = module.generation;
+        if (
+          state.generation !== current ||
+          openedIn.get(session) !== current ||
+          (handlesEpoch !== undefined && handlesEpoch !== state.epoch)
+        ) {
+          throw voidHandles(describeToken(state.info));
+        }
+        return operation(session);
+      })
       .then(
         (result) => {
           pool.release(session);
@@ -258,7 +296,7 @@ export async function openToken(
     get mainSession() {
       return state.main;
     },
-    withSession(operation) {
+    withSession(operation, handlesEpoch) {
       let session: Buffer | undefined;
       try {
         session = pool.tryAcquire();
@@ -266,8 +304,8 @@ export async function openToken(
         return Promise.reject(error);
       }
       return session !== undefined
-        ? runOn(session, operation)
-        : pool.acquire().then((leased) => runOn(leased, operation));
+        ? runOn(session, operation, handlesEpoch)
+        : pool.acquire().then((leased) => runOn(leased, operation, handlesEpoch));
     },
     reconnect: (seenEpoch, rv) => token.reconnect(seenEpoch, rv),
     async contextPin(getContextPin) {
@@ -283,6 +321,15 @@ export async function openToken(
       await token.close();
     },
   };
+}
+
+/** Sessions or handles from before a reconnect or module re-initialization: reconnect, find the key again. */
+function voidHandles(description: string): Pkcs11Error {
+  return new Pkcs11Error(
+    'TOKEN_UNAVAILABLE',
+    `the sessions and object handles of ${description} are void after a reconnect or module re-initialization`,
+    { rv: RV.SESSION_HANDLE_INVALID, fn: 'C_SignInit', hint: 'the next call reconnects on its own' },
+  );
 }
 
 /** For messages: the token is gone and one reconnect did not bring it back. */

@@ -239,6 +239,15 @@ export function removeSoftHsmTokens(token: SoftHsmToken): void {
   for (const dir of softHsmTokenDirs(token)) rmSync(dir, { recursive: true, force: true });
 }
 
+/** Deletes one token of the store from disk (the one whose label is `label`). */
+export function removeSoftHsmTokenLabelled(token: SoftHsmToken, label: string): void {
+  const padded = Buffer.from(label.padEnd(32, ' '));
+  for (const dir of softHsmTokenDirs(token)) {
+    if (readFileSync(join(dir, 'token.object')).includes(padded))
+      rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // SoftHSM's token.object is a sequence of [u64 type][u64 kind][value] records (big endian);
 // kind 2 is a CK_ULONG, other kinds carry [u64 length][bytes]. 0x8000534b holds the token flags.
 const SOFTHSM_TOKEN_FLAGS = 0x8000534bn;
