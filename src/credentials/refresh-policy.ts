@@ -18,18 +18,24 @@ export interface RefreshPolicy {
   maxFraction: number;
   /** Refresh at least this long before expiry, whatever the fractions say. */
   minAheadMs: number;
+  /**
+   * Never refresh sooner than this after a fetch: credentials that come back already close to
+   * expiry (a skewed clock, a profile capping the duration) must not make a refresh loop.
+   */
+  minIntervalMs: number;
 }
 
 export const DEFAULT_REFRESH_POLICY: RefreshPolicy = {
   minFraction: 0.5,
   maxFraction: 0.75,
   minAheadMs: 5 * 60_000,
+  minIntervalMs: 30_000,
 };
 
 /**
  * The time (epoch ms) at which credentials fetched at `fetchedAt` and expiring at `expiration`
  * should be refreshed. `random` in [0, 1) picks the point inside the window. Never before
- * `fetchedAt`; a lifetime shorter than `minAheadMs` means "refresh at the next chance".
+ * `policy.minIntervalMs` after `fetchedAt`, even when the lifetime is shorter than `minAheadMs`.
  */
 export function refreshTime(
   fetchedAt: number,
@@ -43,7 +49,7 @@ export function refreshTime(
   const fraction = low + clamp01(random) * (high - low);
   const byFraction = fetchedAt + lifetime * fraction;
   const byMargin = expiration - policy.minAheadMs;
-  return Math.max(fetchedAt, Math.min(byFraction, byMargin));
+  return Math.max(fetchedAt + policy.minIntervalMs, Math.min(byFraction, byMargin));
 }
 
 function clamp01(value: number): number {

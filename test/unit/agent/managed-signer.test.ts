@@ -137,7 +137,7 @@ describe('createManagedSigner', () => {
     token.state.present = false;
     await expect(managed.sign(Buffer.from('x'))).rejects.toMatchObject({ code: 'TOKEN_UNAVAILABLE' });
     token.state.present = true;
-    const deadline = Date.now() + 2000;
+    const deadline = Date.now() + 10_000;
     while (managed.status().state !== 'ready' && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 10));
     expect(managed.status().state).toBe('ready');

@@ -423,7 +423,7 @@ describe('createCachedProvider: background timer (real time, short lifetimes)', 
     const provider = createCachedProvider(async () => credentials(++calls, Date.now() + 300), {
       background: true,
       minRemainingMs: 0,
-      refreshAhead: { minFraction: 0.5, maxFraction: 0.5, minAheadMs: 0 },
+      refreshAhead: { minFraction: 0.5, maxFraction: 0.5, minAheadMs: 0, minIntervalMs: 0 },
     });
     await provider();
     await waitFor(() => calls >= 3, 5_000);
@@ -445,7 +445,7 @@ describe('createCachedProvider: background timer (real time, short lifetimes)', 
       },
       {
         background: true,
-        refreshAhead: { minFraction: 0, maxFraction: 0, minAheadMs: 0 }, // refresh at once
+        refreshAhead: { minFraction: 0, maxFraction: 0, minAheadMs: 0, minIntervalMs: 0 }, // refresh at once
         backoff: { baseMs: 20, capMs: 80, floorMs: 20 },
       },
     );
@@ -471,7 +471,7 @@ describe('createCachedProvider: background timer (real time, short lifetimes)', 
         if (calls === 1) return credentials(1, Date.now() + 10 * MINUTE);
         throw new AgentError('ACCESS_DENIED', 'certificate revoked');
       },
-      { background: true, refreshAhead: { minFraction: 0, maxFraction: 0, minAheadMs: 0 } },
+      { background: true, refreshAhead: { minFraction: 0, maxFraction: 0, minAheadMs: 0, minIntervalMs: 0 } },
     );
     await provider();
     const start = Date.now();
