@@ -218,12 +218,32 @@ export function createProfileRuntime(initial: ProfileConfig, options: ProfileRun
   const clockMs = () => (options.now ? options.now() : new Date()).getTime();
   let lastSuccess: number | undefined;
 
+  /** A certificate renewed on the token beside the key is used from the next refresh on. */
+  async function pickUpRenewedCertificate(signer: Signer): Promise<void> {
+    if (!signer.reloadCertificate) return;
+    const before = signer.certificate.serialNumber;
+    try {
+      if (await signer.reloadCertificate())
+        log.info(
+          { previousSerial: before, serial: signer.certificate.serialNumber },
+          'certificate renewed on the token: using the new one',
+        );
+    } catch (error) {
+      // Keep the certificate in use: the refresh itself will say what is wrong if it matters.
+      log.warn(
+        { error: errorSummary(error) },
+        'cannot re-read the certificate on the token; keeping the current one',
+      );
+    }
+  }
+
   const fetch = async (): Promise<Credentials> => {
     // Credentials that look short-lived (clock skew, an endpoint capping the duration) would be
     // refreshed at once, again and again: never more often than MIN_REFRESH_INTERVAL_MS.
     const since = lastSuccess === undefined ? Number.POSITIVE_INFINITY : clockMs() - lastSuccess;
     if (since < MIN_REFRESH_INTERVAL_MS) await sleepUnref(MIN_REFRESH_INTERVAL_MS - since);
     const signer = await managed.signer();
+    await pickUpRenewedCertificate(signer);
     counters.createSession += 1;
     try {
       return await createSession({

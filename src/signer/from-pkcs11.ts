@@ -126,7 +126,8 @@ export async function fromPkcs11(options: FromPkcs11Options): Promise<Signer> {
     ...(options.sessions !== undefined ? { sessions: options.sessions } : {}),
     ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
   });
-  try {
+  // The leaf and its chain, read again by reloadCertificate when a renewed certificate is imported.
+  const identity = async () => {
     const certificate = await leafFor(key, options);
     assertUsableLeaf(certificate);
     await key.assertMatches(new Uint8Array(certificate.publicKey.rawData), describeCertificate(certificate));
@@ -134,15 +135,35 @@ export async function fromPkcs11(options: FromPkcs11Options): Promise<Signer> {
       ...parseAll(key.allCertificates()),
       ...(options.intermediates ? loadCertificates(options.intermediates, 'intermediates') : []),
     ];
-    const chain = await buildChain(certificate, candidates);
+    return { certificate, chain: await buildChain(certificate, candidates) };
+  };
+  try {
+    let current = await identity();
+    const fromToken = options.certificate === undefined || isPkcs11Uri(options.certificate);
     return {
       keyType: key.keyType,
       ...(key.curve ? { curve: key.curve } : {}),
       ...(key.modulusBits ? { modulusBits: key.modulusBits } : {}),
       algorithm: algorithmFor(key.keyType),
-      certificate,
-      chain,
+      get certificate() {
+        return current.certificate;
+      },
+      get chain() {
+        return current.chain;
+      },
       sign: (data, digest) => key.sign(data, digest),
+      ...(fromToken
+        ? {
+            async reloadCertificate() {
+              const next = await identity();
+              const changed = !Buffer.from(next.certificate.rawData).equals(
+                Buffer.from(current.certificate.rawData),
+              );
+              current = next;
+              return changed;
+            },
+          }
+        : {}),
       close: () => key.close(),
     };
   } catch (error) {

@@ -22,6 +22,11 @@ export interface Signer {
   readonly chain: readonly X509Certificate[];
   /** Signs `data` (not a digest): hashes it with `digest` and signs the hash. */
   sign(data: Uint8Array, digest?: Digest): Promise<Uint8Array>;
+  /**
+   * Where the certificate can change under the signer (renewed on the token beside the key):
+   * reads it again and switches to the preferred one. True when the certificate changed.
+   */
+  reloadCertificate?(): Promise<boolean>;
   /** Releases what the signer holds (token sessions). Safe to call twice. */
   close(): Promise<void>;
 }

@@ -301,6 +301,9 @@ describe('cert import', () => {
     expect(csr.code, csr.stderr).toBe(0);
     const renewed = issueFromCsr(path('device-renew.csr'), 'device-2', 90);
     const shorter = issueFromCsr(path('device-renew.csr'), 'device-3', 10);
+    // A long-running signer (the agent's) opened before the renewal picks it up when asked.
+    const running = await fromPkcs11({ uri: `${keyUri}&pin-value=${PIN}` });
+    const before = running.certificate.serialNumber;
     const result = await importCert(['--label', 'device', '--certificate', renewed]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(
@@ -311,6 +314,14 @@ describe('cert import', () => {
       expect(signer.certificate.serialNumber.toLowerCase().replace(/^0+/, '')).toBe(serialHex(renewed));
     } finally {
       await signer.close();
+    }
+    try {
+      expect(running.certificate.serialNumber).toBe(before);
+      expect(await running.reloadCertificate?.()).toBe(true);
+      expect(running.certificate.serialNumber.toLowerCase().replace(/^0+/, '')).toBe(serialHex(renewed));
+      expect(await running.reloadCertificate?.()).toBe(false);
+    } finally {
+      await running.close();
     }
     // A certificate expiring earlier than the current one is stored, and not used.
     expect((await importCert(['--label', 'device', '--certificate', shorter])).code).toBe(0);
