@@ -4,7 +4,7 @@ import { UsageError } from './usage-error';
 
 /** One parser per call (tests build a fresh one each time); strict, so typos are errors, not surprises. */
 export function createCli(argv: readonly string[]): Argv {
-  return yargs([...argv])
+  const cli = yargs([...argv])
     .scriptName('rolesanywhere-agent')
     .usage(
       '$0 <command> [options]\n\nAWS IAM Roles Anywhere credentials from a key that never leaves its token.',
@@ -28,4 +28,22 @@ export function createCli(argv: readonly string[]): Argv {
       // yargs calls this both for its own validation (message set) and for errors thrown by handlers.
       throw error ?? new UsageError(message);
     });
+  skipHelpCache(cli);
+  return cli;
+}
+
+interface YargsInternals {
+  getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } };
+}
+
+/**
+ * Before it runs a command's handler, yargs lays out that command's whole help text and keeps
+ * it, for a handler that calls showHelp() on the parser. Ours get argv, not the parser, and
+ * --help or a usage error lay the text out afresh: the layout only cost every run (a third of a
+ * credential_process call's parsing). If a yargs release renames these internals, nothing is
+ * skipped and nothing breaks.
+ */
+function skipHelpCache(cli: Argv): void {
+  const usage = (cli as unknown as YargsInternals).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }

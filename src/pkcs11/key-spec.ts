@@ -2,9 +2,9 @@ import pkcs11js from 'pkcs11js';
 import { AgentError } from '../errors';
 import type { EcCurve, KeyType } from '../signer/signer';
 
-/** The key types `key generate` makes: the ones IAM Roles Anywhere and most tokens (TPMs too) accept. */
-export const KEY_TYPE_NAMES = ['ec-p256', 'ec-p384', 'rsa-2048', 'rsa-3072'] as const;
-export type KeyTypeName = (typeof KEY_TYPE_NAMES)[number];
+import { KEY_TYPE_NAMES, type KeyTypeName } from './key-type-names';
+
+export { KEY_TYPE_NAMES, type KeyTypeName };
 
 export interface KeySpec {
   name: KeyTypeName;

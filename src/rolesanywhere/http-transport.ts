@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { HttpsProxyAgent } from 'https-proxy-agent';
+import type { HttpsProxyAgent } from 'https-proxy-agent';
 import { AgentError, describeError } from '../errors';
 
 /** What goes on the wire: an HttpRequest as the signer returned it. */
@@ -125,6 +125,19 @@ export function sendHttpRequest(
   options: TransportOptions = {},
 ): Promise<TransportResult> {
   const timeouts = resolveTimeouts(options.timeouts);
+  if (!options.proxyUrl) return send(request, options, timeouts);
+  // https-proxy-agent (with agent-base and debug) loads only when a proxy is used: most runs go direct.
+  return import('https-proxy-agent').then(({ HttpsProxyAgent }) =>
+    send(request, options, timeouts, HttpsProxyAgent),
+  );
+}
+
+function send(
+  request: OutgoingRequest,
+  options: TransportOptions,
+  timeouts: Required<TimeoutOptions>,
+  ProxyAgent?: typeof HttpsProxyAgent,
+): Promise<TransportResult> {
   const secure = request.protocol.replace(/:?$/, ':') === 'https:';
   const target = `${secure ? 'https' : 'http'}://${formatHost(request.hostname)}${request.port ? `:${request.port}` : ''}`;
   const via = options.proxyUrl ? ` through proxy ${redactProxy(options.proxyUrl)}` : '';
@@ -177,9 +190,10 @@ export function sendHttpRequest(
           }
         : {}),
       // One request per session: no pooled socket outlives it (and keeps a process alive).
-      agent: options.proxyUrl
-        ? new HttpsProxyAgent(options.proxyUrl, { keepAlive: false, signal: proxyAbort.signal })
-        : false,
+      agent:
+        options.proxyUrl && ProxyAgent
+          ? new ProxyAgent(options.proxyUrl, { keepAlive: false, signal: proxyAbort.signal })
+          : false,
     };
 
     startTimer(timeouts.connectMs);

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { KEY_TYPE_NAMES } from '../../../../pkcs11/key-spec';
+import { KEY_TYPE_NAMES } from '../../../../pkcs11/key-type-names';
 import { tokenOptions } from '../token-options';
 
 export const generateCommand: CommandModule = {
