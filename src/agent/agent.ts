@@ -152,6 +152,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       const existing = runtimes.get(profile.name);
       if (existing && fingerprints.get(profile.name) === fingerprint) {
         existing.updateAccess(profile);
+        // A certificate renewed on the token is taken now rather than at the next refresh.
+        await existing.reloadCertificate();
         result.kept.push(profile.name);
         continue;
       }

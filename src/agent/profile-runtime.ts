@@ -57,6 +57,8 @@ export interface ProfileRuntime {
   counters: ProfileCounters;
   /** Peers lists may change on reload without touching the key or the cache. */
   updateAccess(config: ProfileConfig): void;
+  /** Re-reads the certificate where it can change under the key (a token); no-op before the key is open. */
+  reloadCertificate(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -359,6 +361,12 @@ export function createProfileRuntime(initial: ProfileConfig, options: ProfileRun
     },
     updateAccess(next) {
       config = { ...config, allow: next.allow, sign: next.sign, line: next.line };
+    },
+    async reloadCertificate() {
+      if (!managed.opened()) return;
+      // A key in backoff (token gone) keeps what it has; the next refresh checks again.
+      const signer = await managed.signer().catch(() => undefined);
+      if (signer) await pickUpRenewedCertificate(signer);
     },
     async close() {
       provider.close();

@@ -2,7 +2,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRootCa, issueLeaf, type TestLeaf } from '../../helpers/pki';
+import { createRootCa, issueLeaf, type TestCa, type TestLeaf } from '../../helpers/pki';
 import {
   createSoftHsmToken,
   importCertificate,
@@ -30,6 +30,7 @@ const PIN = '4711';
 const tmp = makeTempDir('ra-agent-token-');
 let token: SoftHsmToken;
 let leaf: TestLeaf;
+let ca: TestCa;
 let endpoint: CannedEndpoint;
 let test: TestAgent;
 
@@ -70,7 +71,7 @@ function verifies(text: string, signature: string): boolean {
 
 beforeAll(async () => {
   token = createSoftHsmToken(tmp.path, 'ra-agent', PIN);
-  const ca = createRootCa(tmp.path, 'Token Test CA');
+  ca = createRootCa(tmp.path, 'Token Test CA');
   leaf = issueLeaf(tmp.path, ca, { name: 'token-device' });
   importKey(token, leaf.keyPath, '01', 'device');
   importCertificate(token, leaf.certPath, '01', 'device');
@@ -162,6 +163,28 @@ describe('an agent whose keys are on a PKCS#11 token (SoftHSM)', () => {
     expect(verifies('after the token came back', reply.json().signature as string)).toBe(true);
     const two = await signWith('hsm-two', 'second profile after');
     expect(two.status).toBe(200);
+  });
+
+  it('uses a certificate renewed on the token beside the key after SIGHUP, without a restart', async () => {
+    const before = (await request(test.socket, 'GET', '/v1/profiles/hsm/certificate')).json();
+    expect(before.serialNumber).toBe(BigInt(`0x${leaf.serialHex}`).toString(10));
+    // The CA renews the device certificate for the same key; it is imported beside the old one.
+    const renewed = issueLeaf(tmp.path, ca, {
+      name: 'token-device-renewed',
+      keyPath: leaf.keyPath,
+      days: 730,
+    });
+    importCertificate(token, renewed.certPath, '01', 'device');
+    const result = await test.agent.reload();
+    expect(result.kept).toEqual(expect.arrayContaining(['hsm', 'hsm-two']));
+    const after = (await request(test.socket, 'GET', '/v1/profiles/hsm/certificate')).json();
+    expect(after.serialNumber).toBe(BigInt(`0x${renewed.serialHex}`).toString(10));
+    // The profile with a certificate file keeps it; signing goes on with the same key.
+    const two = (await request(test.socket, 'GET', '/v1/profiles/hsm-two/certificate')).json();
+    expect(two.serialNumber).toBe(before.serialNumber);
+    const reply = await signWith('hsm', 'after the renewal');
+    expect(verifies('after the renewal', reply.json().signature as string)).toBe(true);
+    expect(readFileSync(test.logPath, 'utf8')).toContain('certificate renewed on the token');
   });
 
   it('never writes the PIN, a secret key or a session token to the debug log or the audit log', async () => {
