@@ -1,9 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import pkcs11js from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, runCli } from '../helpers/cli';
+import { CLI, type CliResult, runCli } from '../helpers/cli';
 import { type Started, startLocalEndpoint, stopProcess } from '../helpers/local-endpoint';
 import { createIntermediateCa, createRootCa, type TestCa } from '../helpers/pki';
 import { addTpmToken, type Swtpm, startSwtpm, swtpmUnavailable, useTpmInProcess } from '../helpers/swtpm';
@@ -227,6 +228,55 @@ describe.skipIf(skip !== undefined)(
         expect(BigInt(`0x${await sessionName(creds)}`)).toBe(BigInt(`0x${serialOf(certPath)}`));
       },
     );
+
+    it('the agent, as a process, serves credentials signed by the TPM key (credential-process --agent)', async () => {
+      const keyUri = keyUris.get('ec-p256');
+      if (!keyUri) throw new Error('no ec-p256 key');
+      const config = path('agent.yaml');
+      writeFileSync(
+        config,
+        [
+          'profiles:',
+          '  tpm:',
+          `    pkcs11: ${JSON.stringify(keyUri)}`,
+          `    intermediates: ${issuing.certPath}`,
+          `    trustAnchorArn: ${endpoint.info.trustAnchors[0]?.arn}`,
+          `    profileArn: ${endpoint.info.profiles[0]?.arn}`,
+          `    roleArn: ${endpoint.info.roles[0]?.arn}`,
+          `    endpoint: ${endpoint.info.endpoint}`,
+          '    allow: { uids: [0] }',
+        ].join('\n'),
+      );
+      const socket = path('run/agent.sock');
+      mkdirSync(path('run'), { mode: 0o700 });
+      // The PIN from the environment, as a systemd unit's Environment= or a credential would give it.
+      const agent = spawn(process.execPath, [CLI, 'agent', '--config', config, '--socket', socket], {
+        env: { ...tpm.env, RA_PKCS11_PIN: PIN },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      agent.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => agent.on('exit', resolve));
+      try {
+        let result: CliResult | undefined;
+        const deadline = Date.now() + 60_000;
+        while (Date.now() < deadline) {
+          result = await cli(['credential-process', '--agent', socket, '--profile', 'tpm']);
+          if (result.code === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        expect(result?.code, `${result?.stderr}\nagent: ${stderr.slice(-2000)}`).toBe(0);
+        const creds = JSON.parse(result?.stdout ?? '{}');
+        expect(creds.AccessKeyId).toMatch(/^ASIA/);
+        expect(await sessionName(creds)).toMatch(/^[0-9a-f]+$/);
+        expect(stderr).not.toContain(PIN);
+      } finally {
+        agent.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
+    });
 
     it('key list shows the TPM keys and certificates with their URIs, never a PIN or key material', async () => {
       const listed = await cli(['key', 'list', '--token', tokenUri, '--pkcs11-lib', tpm.module, '--json']);
