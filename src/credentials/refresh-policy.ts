@@ -19,8 +19,9 @@ export interface RefreshPolicy {
   /** Refresh at least this long before expiry, whatever the fractions say. */
   minAheadMs: number;
   /**
-   * Never refresh sooner than this after a fetch: credentials that come back already close to
-   * expiry (a skewed clock, a profile capping the duration) must not make a refresh loop.
+   * Never refresh sooner than this after a fetch: an endpoint that keeps issuing credentials
+   * already inside the margin must not get a CreateSession loop. (AWS cannot: sessions last at
+   * least 900 s and a clock more than 5 minutes off is refused.)
    */
   minIntervalMs: number;
 }
@@ -29,7 +30,7 @@ export const DEFAULT_REFRESH_POLICY: RefreshPolicy = {
   minFraction: 0.5,
   maxFraction: 0.75,
   minAheadMs: 5 * 60_000,
-  minIntervalMs: 30_000,
+  minIntervalMs: 5_000,
 };
 
 /**

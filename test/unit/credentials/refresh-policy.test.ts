@@ -13,7 +13,7 @@ describe('refreshTime', () => {
     ['12 h, random 1: 75%', 720 * MINUTE, 1, 540 * MINUTE],
     ['15 min, random 0: 50% (7.5 min)', 15 * MINUTE, 0, 7.5 * MINUTE],
     ['15 min, random 1: 5 min before expiry wins over 75%', 15 * MINUTE, 1, 10 * MINUTE],
-    ['4 min (shorter than the margin): after the 30 s minimum interval', 4 * MINUTE, 0.5, 0.5 * MINUTE],
+    ['4 min (shorter than the margin): after the 5 s minimum interval', 4 * MINUTE, 0.5, 5_000],
     ['random out of range is clamped', 60 * MINUTE, 7, 45 * MINUTE],
     ['NaN random counts as 0', 60 * MINUTE, Number.NaN, 30 * MINUTE],
   ];
@@ -39,8 +39,8 @@ describe('refreshTime', () => {
   });
 
   it('never refreshes sooner than the minimum interval, even for already expired credentials (no loop)', () => {
-    expect(refreshTime(T0, T0 - 1000, DEFAULT_REFRESH_POLICY, 0.3)).toBe(T0 + 30_000);
-    expect(refreshTime(T0, T0 + 2 * MINUTE, DEFAULT_REFRESH_POLICY, 0)).toBe(T0 + 30_000);
+    expect(refreshTime(T0, T0 - 1000, DEFAULT_REFRESH_POLICY, 0.3)).toBe(T0 + 5_000);
+    expect(refreshTime(T0, T0 + 2 * MINUTE, DEFAULT_REFRESH_POLICY, 0)).toBe(T0 + 5_000);
     expect(refreshTime(T0, T0 - 1000, { ...DEFAULT_REFRESH_POLICY, minIntervalMs: 0 }, 0.3)).toBe(T0);
   });
 });
