@@ -156,6 +156,13 @@ export function createManagedSigner(
       schedule(); // used meanwhile: that proved the token is there
       return;
     }
+    // Timers run on the event loop's cached clock, which can lag the wall clock on a busy
+    // machine: fired a little before retryAt, a probe would be refused as still backing off and
+    // nothing would schedule the next one. Wait out the rest instead.
+    if (backingOff()) {
+      schedule();
+      return;
+    }
     sign(randomBytes(32)).catch(() => {}); // recorded by failed()
   }
 
