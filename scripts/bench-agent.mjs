@@ -9,7 +9,7 @@
 // Usage: node scripts/bench-agent.mjs [--seconds 3] [--rounds 3] [--concurrency 64] [--sessions 4]
 //          [--requests 1000000] [--max-seconds 240] [--only sign]
 // BENCH_AGENT_NODE_ARGS adds node flags to the agent process (e.g. --cpu-prof).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -71,57 +71,7 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-mkdirSync(join(dir, 'tokens'));
-const conf = join(dir, 'softhsm2.conf');
-writeFileSync(
-  conf,
-  `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`,
-);
-process.env.SOFTHSM2_CONF = conf;
-const run = (file, argv) => execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-run('/usr/bin/softhsm2-util', [
-  '--init-token',
-  '--free',
-  '--label',
-  'bench',
-  '--pin',
-  PIN,
-  '--so-pin',
-  '5678',
-]);
-const key = join(dir, 'device.key');
-const cert = join(dir, 'device.crt');
-run('/usr/bin/openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
-run('/usr/bin/openssl', [
-  'req',
-  '-x509',
-  '-new',
-  '-key',
-  key,
-  '-out',
-  cert,
-  '-days',
-  '2',
-  '-subj',
-  '/CN=bench-device',
-  '-addext',
-  'basicConstraints=critical,CA:false',
-  '-addext',
-  'keyUsage=critical,digitalSignature',
-]);
-run('/usr/bin/openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', key, '-out', `${key}.pk8`]);
-run('/usr/bin/softhsm2-util', [
-  '--import',
-  `${key}.pk8`,
-  '--token',
-  'bench',
-  '--label',
-  'device',
-  '--id',
-  '01',
-  '--pin',
-  PIN,
-]);
+const { cert } = createBenchToken(dir, PIN);
 const pinFile = join(dir, 'pin');
 writeFileSync(pinFile, PIN, { mode: 0o600 });
 
@@ -168,6 +118,7 @@ writeFileSync(
   `import yargs from 'yargs';
 import { agentCommand } from '${root}/src/cli/commands/agent';
 import { reportError } from '${root}/src/cli/report-error';
+import { createBenchToken } from './bench-token.mjs';
 try {
   await yargs(process.argv.slice(2)).command(agentCommand).option('debug', { type: 'boolean' }).strict().exitProcess(false)
     .fail((message, error) => { throw error ?? new Error(message); }).parseAsync();

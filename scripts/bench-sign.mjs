@@ -1,15 +1,12 @@
 #!/usr/bin/env node
-// ECDSA P-256 signatures per second on a SoftHSM token: through the Signer (fromPkcs11) and
-// through raw pkcs11js on the same token, at the same concurrency. Prints a markdown table for
-// docs/performance.md. Usage: node scripts/bench-sign.mjs [--seconds 1.5] [--rounds 3] [--concurrency 64] [--sessions 1,2,4,8]
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createBenchToken } from './bench-token.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,57 +38,7 @@ for (const tool of [MODULE, '/usr/bin/softhsm2-util', '/usr/bin/openssl']) {
 // A token of our own, in a temp dir; SOFTHSM2_CONF must be set before the module is loaded.
 const dir = mkdtempSync(join(tmpdir(), 'ra-bench-sign-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-mkdirSync(join(dir, 'tokens'));
-const conf = join(dir, 'softhsm2.conf');
-writeFileSync(
-  conf,
-  `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`,
-);
-process.env.SOFTHSM2_CONF = conf;
-const run = (file, argv) => execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-run('/usr/bin/softhsm2-util', [
-  '--init-token',
-  '--free',
-  '--label',
-  'bench',
-  '--pin',
-  PIN,
-  '--so-pin',
-  '5678',
-]);
-const key = join(dir, 'device.key');
-const cert = join(dir, 'device.crt');
-run('/usr/bin/openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
-run('/usr/bin/openssl', [
-  'req',
-  '-x509',
-  '-new',
-  '-key',
-  key,
-  '-out',
-  cert,
-  '-days',
-  '2',
-  '-subj',
-  '/CN=bench-device',
-  '-addext',
-  'basicConstraints=critical,CA:false',
-  '-addext',
-  'keyUsage=critical,digitalSignature',
-]);
-run('/usr/bin/openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', key, '-out', `${key}.pk8`]);
-run('/usr/bin/softhsm2-util', [
-  '--import',
-  `${key}.pk8`,
-  '--token',
-  'bench',
-  '--label',
-  'device',
-  '--id',
-  '01',
-  '--pin',
-  PIN,
-]);
+const { cert } = createBenchToken(dir, PIN);
 
 /** fromPkcs11 from dist/ when it is built, else bundled here from the sources with esbuild. */
 async function loadFromPkcs11() {
