@@ -19,6 +19,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createBenchToken } from './bench-token.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -118,7 +119,6 @@ writeFileSync(
   `import yargs from 'yargs';
 import { agentCommand } from '${root}/src/cli/commands/agent';
 import { reportError } from '${root}/src/cli/report-error';
-import { createBenchToken } from './bench-token.mjs';
 try {
   await yargs(process.argv.slice(2)).command(agentCommand).option('debug', { type: 'boolean' }).strict().exitProcess(false)
     .fail((message, error) => { throw error ?? new Error(message); }).parseAsync();
