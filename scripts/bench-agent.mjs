@@ -106,25 +106,13 @@ const endpoint = http.createServer((req, res) => {
 await new Promise((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
 const endpointUrl = `http://127.0.0.1:${endpoint.address().port}`;
 
-// --- bundles: the agent command (spawned) and the agent library (for the in-process phase) -------
+// --- the agent: the built CLI (spawned), and its library bundled for the in-process phase -------
 const cache = join(root, 'node_modules/.cache/rolesanywhere-agent-bench');
 mkdirSync(cache, { recursive: true });
 const { buildSync } = require('esbuild');
 const banner = {
   js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 };
-const agentEntry = join(cache, 'agent-entry.ts');
-writeFileSync(
-  agentEntry,
-  `import yargs from 'yargs';
-import { agentCommand } from '${root}/src/cli/commands/agent';
-import { reportError } from '${root}/src/cli/report-error';
-try {
-  await yargs(process.argv.slice(2)).command(agentCommand).option('debug', { type: 'boolean' }).strict().exitProcess(false)
-    .fail((message, error) => { throw error ?? new Error(message); }).parseAsync();
-} catch (error) { process.exitCode = reportError(error, false); }
-`,
-);
 const libraryEntry = join(cache, 'library-entry.ts');
 writeFileSync(
   libraryEntry,
@@ -134,10 +122,7 @@ export { loadNative } from '${root}/src/native';
 export { createLogger } from '${root}/src/log';
 `,
 );
-for (const [entry, out] of [
-  [agentEntry, join(cache, 'agent.mjs')],
-  [libraryEntry, join(cache, 'library.mjs')],
-]) {
+for (const [entry, out] of [[libraryEntry, join(cache, 'library.mjs')]]) {
   buildSync({
     entryPoints: [entry],
     outfile: out,
@@ -307,7 +292,7 @@ async function startAgentProcess() {
     process.execPath,
     [
       ...nodeArgs,
-      join(cache, 'agent.mjs'),
+      join(root, 'bin', 'rolesanywhere-agent'),
       'agent',
       '--config',
       config,
