@@ -41,7 +41,8 @@ static const char USAGE[] =
     "usage: ra-credential-process [--socket PATH] [--timeout SECONDS] --profile NAME\n"
     "  Prints the credential_process JSON of agent profile NAME, fetched from the running\n"
     "  rolesanywhere-agent over its Unix socket.\n"
-    "  --socket   default $XDG_RUNTIME_DIR/rolesanywhere-agent/agent.sock, or\n"
+    "  --socket   default $ROLESANYWHERE_AGENT_SOCKET, else\n"
+    "             $XDG_RUNTIME_DIR/rolesanywhere-agent/agent.sock, or\n"
     "             /run/rolesanywhere-agent/agent.sock as root or without XDG_RUNTIME_DIR\n"
     "  --timeout  seconds for the whole exchange, 1 to 600 (default 30)\n";
 
@@ -597,6 +598,9 @@ int main(int argc, char **argv) {
 
   char default_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
   const char *path = options.socket_path;
+  /* The same order as the agent's other clients: --socket, $ROLESANYWHERE_AGENT_SOCKET, default. */
+  const char *from_env = getenv("ROLESANYWHERE_AGENT_SOCKET");
+  if (path == NULL && from_env != NULL && from_env[0] != '\0') path = from_env;
   if (path == NULL) {
     if (default_socket_path(default_path, sizeof default_path) != 0) {
       return report(EXIT_RUN, "use a shorter XDG_RUNTIME_DIR, or pass --socket PATH",

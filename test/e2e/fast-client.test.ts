@@ -294,6 +294,18 @@ describe('ra-credential-process: no agent', () => {
     );
   });
 
+  it('takes the socket from $ROLESANYWHERE_AGENT_SOCKET when --socket is not given, as the other clients do', async () => {
+    const run = await client(['--profile', 'ok'], {
+      env: { PATH: process.env.PATH, ROLESANYWHERE_AGENT_SOCKET: agentSocket },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const other = await client(['--socket', join(dir.path, 'nowhere.sock'), '--profile', 'ok'], {
+      env: { PATH: process.env.PATH, ROLESANYWHERE_AGENT_SOCKET: agentSocket },
+    });
+    expect(other.stderr).toContain('nowhere.sock'); // --socket wins
+  });
+
   it.skipIf(process.getuid?.() !== 0 || existsSync('/run/rolesanywhere-agent/agent.sock'))(
     'as root the default socket is /run/rolesanywhere-agent/agent.sock, whatever XDG_RUNTIME_DIR says',
     async () => {
