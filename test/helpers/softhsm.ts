@@ -107,6 +107,7 @@ export function generateKeyInToken(
   keyType: 'EC:prime256v1' | 'EC:secp384r1' | 'rsa:2048' | 'rsa:3072',
   idHex: string,
   objectLabel: string,
+  extraArgs: string[] = [],
 ): Buffer {
   run(
     PKCS11_TOOL,
@@ -125,6 +126,7 @@ export function generateKeyInToken(
       idHex,
       '--label',
       objectLabel,
+      ...extraArgs,
     ],
     { env: token.env },
   );
@@ -203,29 +205,7 @@ export function generateAlwaysAuthKeyInToken(
   idHex: string,
   objectLabel: string,
 ): Buffer {
-  run(
-    PKCS11_TOOL,
-    [
-      '--module',
-      token.module,
-      '--token-label',
-      token.label,
-      '--login',
-      '--pin',
-      token.pin,
-      '--keypairgen',
-      '--key-type',
-      keyType,
-      '--id',
-      idHex,
-      '--label',
-      objectLabel,
-      '--always-auth',
-      '--usage-sign',
-    ],
-    { env: token.env },
-  );
-  return readPublicKey(token, idHex);
+  return generateKeyInToken(token, keyType, idHex, objectLabel, ['--always-auth', '--usage-sign']);
 }
 
 /** The directories SoftHSM keeps this store's tokens in (one per token). */
