@@ -79,12 +79,12 @@ export interface ProfileRuntimeOptions {
   mayRescan?: (modulePath: string) => boolean;
 }
 
-/** Successful CreateSessions of one profile are at least this far apart. */
+/**
+ * Background refreshes of one profile are at least this far apart (the provider's own floor is
+ * 5 s): a long-running agent serving many programs can wait, and an endpoint that keeps issuing
+ * nearly expired credentials must not see a CreateSession loop.
+ */
 export const MIN_REFRESH_INTERVAL_MS = 30_000;
-
-function sleepUnref(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
 
 function errorSummary(error: unknown): { code: string; message: string } {
   if (isAgentError(error)) return { code: error.code, message: error.message };
@@ -217,9 +217,6 @@ export function createProfileRuntime(initial: ProfileConfig, options: ProfileRun
     };
   }
 
-  const clockMs = () => (options.now ? options.now() : new Date()).getTime();
-  let lastSuccess: number | undefined;
-
   /** A certificate renewed on the token beside the key is used from the next refresh on. */
   async function pickUpRenewedCertificate(signer: Signer): Promise<void> {
     if (!signer.reloadCertificate) return;
@@ -240,10 +237,6 @@ export function createProfileRuntime(initial: ProfileConfig, options: ProfileRun
   }
 
   const fetch = async (): Promise<Credentials> => {
-    // Credentials that look short-lived (clock skew, an endpoint capping the duration) would be
-    // refreshed at once, again and again: never more often than MIN_REFRESH_INTERVAL_MS.
-    const since = lastSuccess === undefined ? Number.POSITIVE_INFINITY : clockMs() - lastSuccess;
-    if (since < MIN_REFRESH_INTERVAL_MS) await sleepUnref(MIN_REFRESH_INTERVAL_MS - since);
     const signer = await managed.signer();
     await pickUpRenewedCertificate(signer);
     counters.createSession += 1;
@@ -260,9 +253,6 @@ export function createProfileRuntime(initial: ProfileConfig, options: ProfileRun
         proxy: config.proxy,
         env,
         debug: (line) => log.debug(line),
-      }).then((credentials) => {
-        lastSuccess = clockMs();
-        return credentials;
       });
     } catch (error) {
       const code = errorSummary(error).code;
@@ -273,6 +263,7 @@ export function createProfileRuntime(initial: ProfileConfig, options: ProfileRun
 
   const provider: CachedProvider = createCachedProvider(fetch, {
     background: true,
+    refreshAhead: { minIntervalMs: MIN_REFRESH_INTERVAL_MS },
     ...(options.now ? { now: options.now } : {}),
     onError(error, failure) {
       log.warn(
