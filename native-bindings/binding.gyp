@@ -7,10 +7,13 @@
         "src/throw-errno.c",
         "src/peer-credentials.c",
         "src/core-dumps.c",
-        "src/hop-limit.c"
+        "src/hop-limit.c",
+        "src/pkcs11-sign.c"
       ],
       "defines": ["NAPI_VERSION=8"],
-      "cflags": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2"],
+      "include_dirs": ["<!@(pkg-config --cflags-only-I p11-kit-1 | sed -e 's/-I//g')"],
+      "libraries": ["-ldl", "-pthread"],
+      "cflags": ["-std=c11", "-pthread", "-Wall", "-Wextra", "-Werror", "-O2"],
       "xcode_settings": {
         "OTHER_CFLAGS": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2"]
       }

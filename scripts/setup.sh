@@ -10,6 +10,8 @@ DEBIAN_PACKAGES=(
   opensc           # pkcs11-tool
   p11-kit          # p11-kit-proxy, the default PKCS#11 module
   p11-kit-modules
+  libp11-kit-dev   # pkcs11.h for the native addon's signing threads
+  pkg-config       # finds it (native-bindings/binding.gyp)
   awscli           # end-to-end tests and the demo use the real clients
   python3-boto3
   swtpm            # software TPM for the TPM tests

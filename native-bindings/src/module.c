@@ -4,6 +4,7 @@
 #include "core-dumps.h"
 #include "hop-limit.h"
 #include "peer-credentials.h"
+#include "pkcs11-sign.h"
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
@@ -11,6 +12,8 @@ NAPI_MODULE_INIT() {
       {"disableCoreDumps", NULL, ra_disable_core_dumps, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setHopLimit", NULL, ra_set_hop_limit, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getHopLimit", NULL, ra_get_hop_limit, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"bindPkcs11Module", NULL, ra_bind_pkcs11_module, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pkcs11Sign", NULL, ra_pkcs11_sign, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) {
     return NULL;

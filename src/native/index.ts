@@ -5,6 +5,7 @@ export {
   loadNative,
   NATIVE_ADDON_FILE,
   type NativeBindings,
+  type NativePkcs11Module,
   type PeerCredentials,
 } from './load-native';
 export { socketFd } from './socket-fd';

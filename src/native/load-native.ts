@@ -22,6 +22,21 @@ export interface NativeBindings {
   /** IP_TTL (IPv4) or IPV6_UNICAST_HOPS (IPv6) of a TCP socket's fd: how many routers its packets may cross. */
   setHopLimit(fd: number, hops: number): void;
   getHopLimit(fd: number): number;
+  /**
+   * The signing entry of a PKCS#11 module this process already loaded (through pkcs11js), with up
+   * to `threads` signing threads of its own. Throws when the module is not loaded, has no usable
+   * function list, or gives this caller an instance of its own.
+   */
+  bindPkcs11Module(modulePath: string, threads: number): NativePkcs11Module;
+}
+
+/** C_SignInit + C_Sign together on a signing thread of the module's, on pkcs11js session and key handles. */
+export interface NativePkcs11Module {
+  /**
+   * Rejects with an Error named "Pkcs11Error" whose `code` is the CK_RV and `fn` the call that
+   * failed (what src/pkcs11/error.ts reads from pkcs11js errors too).
+   */
+  sign(session: Buffer, mechanism: number, key: Buffer, input: Buffer, maxLength: number): Promise<Buffer>;
 }
 
 interface RawBindings {
@@ -29,6 +44,15 @@ interface RawBindings {
   disableCoreDumps(): void;
   setHopLimit(fd: number, hops: number): void;
   getHopLimit(fd: number): number;
+  bindPkcs11Module(modulePath: string, threads: number): unknown;
+  pkcs11Sign(
+    module: unknown,
+    session: Buffer,
+    mechanism: number,
+    key: Buffer,
+    input: Buffer,
+    maxLength: number,
+  ): Promise<Buffer>;
 }
 
 export const NATIVE_ADDON_FILE = join('Release', 'ra_native.node');
@@ -46,7 +70,9 @@ function isRawBindings(value: unknown): value is RawBindings {
     typeof v?.peerCredentials === 'function' &&
     typeof v.disableCoreDumps === 'function' &&
     typeof v.setHopLimit === 'function' &&
-    typeof v.getHopLimit === 'function'
+    typeof v.getHopLimit === 'function' &&
+    typeof v.bindPkcs11Module === 'function' &&
+    typeof v.pkcs11Sign === 'function'
   );
 }
 
@@ -85,6 +111,13 @@ function wrap(path: string, raw: RawBindings): NativeBindings {
       }
     },
     getHopLimit: (fd) => raw.getHopLimit(fd),
+    bindPkcs11Module(modulePath, threads) {
+      const module = raw.bindPkcs11Module(modulePath, threads);
+      return {
+        sign: (session, mechanism, key, input, maxLength) =>
+          raw.pkcs11Sign(module, session, mechanism, key, input, maxLength),
+      };
+    },
     disableCoreDumps() {
       try {
         raw.disableCoreDumps();
@@ -129,7 +162,7 @@ export function loadNative(options: { from?: string } = {}): NativeBindings {
   if (!isRawBindings(raw)) {
     throw new AgentError(
       'NATIVE_UNAVAILABLE',
-      `native addon ${path} lacks peerCredentials, disableCoreDumps or setHopLimit (an old build?)`,
+      `native addon ${path} lacks peerCredentials, disableCoreDumps, setHopLimit or pkcs11Sign (an old build?)`,
       { hint: SETUP_HINT },
     );
   }

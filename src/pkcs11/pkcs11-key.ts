@@ -1,6 +1,7 @@
 import { type KeyObject, randomBytes, verify } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { AgentError, isAgentError } from '../errors';
+import type { NativePkcs11Module } from '../native';
 import type { Digest, EcCurve, KeyType } from '../signer/signer';
 import { call, Pkcs11Error, toPkcs11Error } from './error';
 import {
@@ -15,6 +16,7 @@ import { login } from './login';
 import { ecdsaSignatureToDer, type SigningPlan, signingPlan } from './mechanism';
 import { loadPkcs11Module, type Pkcs11Module } from './module';
 import { resolveModulePath } from './module-path';
+import { nativeSigningFor } from './native-sign';
 import { resolvePin } from './pin';
 import { curveOfKey, fieldBytes, spkiPublicKey } from './public-key';
 import { isTokenLost } from './rv';
@@ -34,6 +36,11 @@ export interface OpenPkcs11KeyOptions {
   /** Ask for the PIN on the terminal when no other source gives one (default: when on a TTY). */
   prompt?: boolean;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Sign through the native addon when it is built (default true): C_SignInit then runs off the
+   * event loop too. False keeps every call on pkcs11js.
+   */
+  nativeSigning?: boolean;
 }
 
 /** A private key on a token, ready to sign; the PKCS#11 side of a Signer. */
@@ -96,14 +103,20 @@ export async function openPkcs11Key(options: OpenPkcs11KeyOptions): Promise<Pkcs
     );
   const token = await openToken(module, uri, getPin, options.sessions ?? DEFAULT_SESSIONS);
   try {
-    return await createKey(token, uri, getPin);
+    const native = options.nativeSigning === false ? undefined : nativeSigningFor(module.path);
+    return await createKey(token, uri, getPin, native);
   } catch (error) {
     await token.release();
     throw error;
   }
 }
 
-async function createKey(token: OpenToken, uri: Pkcs11Uri, getPin: PinProvider): Promise<Pkcs11Key> {
+async function createKey(
+  token: OpenToken,
+  uri: Pkcs11Uri,
+  getPin: PinProvider,
+  native: NativePkcs11Module | undefined,
+): Promise<Pkcs11Key> {
   const { api } = token.module;
   // The token epoch each key object was found in: its handle means nothing in another.
   const foundIn = new WeakMap<PrivateKeyObject, number>();
@@ -151,6 +164,14 @@ async function createKey(token: OpenToken, uri: Pkcs11Uri, getPin: PinProvider):
     input: Buffer,
   ): Promise<Buffer> {
     return token.withSession((session) => {
+      // A key that wants a context login between C_SignInit and C_Sign stays on pkcs11js.
+      if (native && !target.alwaysAuthenticate) {
+        return native
+          .sign(session, plan.mechanism, target.handle, input, signatureSize(target))
+          .catch((error: unknown) => {
+            throw toPkcs11Error(error, (error as { fn?: string }).fn ?? 'C_Sign', contextFor(target, plan));
+          });
+      }
       try {
         api.C_SignInit(session, plan.params, target.handle);
       } catch (error) {

@@ -3,6 +3,9 @@ import { realpathSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPkcs11Module } from '../../src/pkcs11/module';
+import { resolveModulePath } from '../../src/pkcs11/module-path';
+import { nativeSigningFor } from '../../src/pkcs11/native-sign';
+import { parsePkcs11Uri } from '../../src/pkcs11/uri';
 import { fromPkcs11 } from '../../src/signer/from-pkcs11';
 import type { Signer } from '../../src/signer/signer';
 import { createRootCa, issueLeaf } from '../helpers/pki';
@@ -36,6 +39,11 @@ describe('module selection', () => {
     const signer = await fromPkcs11({ uri: 'pkcs11:token=ra-proxy;id=%01?pin-value=1234' });
     try {
       expect(await signsAndVerifies(signer)).toBe(true);
+      // The proxy gives each C_GetFunctionList caller its own instance: the native path must not
+      // bind it (it would know none of the sessions), so signing stayed on pkcs11js.
+      expect(
+        nativeSigningFor(resolveModulePath(parsePkcs11Uri('pkcs11:token=ra-proxy')).path),
+      ).toBeUndefined();
     } finally {
       await signer.close();
     }
