@@ -7,7 +7,7 @@
 //   4. the agent's RSS after 100k and after 1M requests (bounded by --max-seconds).
 // Prints a markdown table for docs/performance.md.
 // Usage: node scripts/bench-agent.mjs [--seconds 3] [--rounds 5] [--concurrency 64] [--sessions 4]
-//          [--requests 1000000] [--max-seconds 240] [--only sign]
+//          [--requests 1000000] [--max-seconds 240] [--only sign|credentials]
 // BENCH_AGENT_NODE_ARGS adds node flags to the agent process (e.g. --cpu-prof).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -447,7 +447,7 @@ const agentProcess = await startAgentProcess();
 let raw;
 let viaAgent;
 let cpuShare;
-for (let round = 0; round < ROUNDS; round++) {
+for (let round = 0; round < (args.only === 'credentials' ? 0 : ROUNDS); round++) {
   const r = await rawSigning();
   if (!raw || r.rate > raw.rate) raw = r;
   const agentCpu0 = cpuOf(agentProcess.child.pid);
@@ -474,6 +474,14 @@ if (args.only === 'sign') {
   process.exit(0);
 }
 const credentials = overSocket(agentProcess.socket, CREDENTIALS_REQUEST);
+if (args.only === 'credentials') {
+  console.log(
+    `credentials ${Math.round(credentials.rate)}/s p50 ${credentials.p50.toFixed(2)} ms p99 ${credentials.p99.toFixed(2)} ms; client ${credentials.clientCpu.toFixed(2)} cores; agent RSS ${(rssKib(agentProcess.child.pid) / 1024).toFixed(1)} MiB`,
+  );
+  agentProcess.child.kill('SIGTERM');
+  await new Promise((resolve) => agentProcess.child.on('exit', resolve));
+  process.exit(0);
+}
 const soakResult = await soak(agentProcess);
 agentProcess.child.kill('SIGTERM');
 const exitCode = await new Promise((resolve) => agentProcess.child.on('exit', resolve));

@@ -70,6 +70,13 @@ export function createAgentMetrics() {
       };
       const health = new Map(profiles.map((runtime) => [runtime, runtime.health()]));
       const seconds = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso) / 1000);
+      const memory = process.memoryUsage();
+      const gauge = (name: string, help: string, value: number): MetricFamily => ({
+        name,
+        help,
+        type: 'gauge',
+        samples: [{ value }],
+      });
       return renderMetrics([
         requests.family(),
         rejected.family(),
@@ -85,6 +92,14 @@ export function createAgentMetrics() {
           type: 'gauge',
           samples: [{ value: Math.round((input.now - input.startedAt) / 1000) }],
         },
+        gauge('process_resident_memory_bytes', 'Resident memory of the agent process.', memory.rss),
+        gauge('nodejs_heap_size_total_bytes', 'V8 heap reserved by the agent.', memory.heapTotal),
+        gauge('nodejs_heap_size_used_bytes', 'V8 heap in use by the agent.', memory.heapUsed),
+        gauge(
+          'nodejs_external_memory_bytes',
+          'Memory outside the V8 heap held by JavaScript objects (buffers).',
+          memory.external,
+        ),
         perProfile(
           'rolesanywhere_agent_create_session_total',
           'CreateSession calls made (each may retry throttling and 5xx inside).',

@@ -1,4 +1,5 @@
 import { formatProcessOutput } from '../credentials/process-output';
+import type { Credentials } from '../credentials/types';
 import type { Digest } from '../signer/signer';
 import { certificateData } from '../x509/certificate-data';
 import { httpError } from './http-error';
@@ -18,10 +19,18 @@ const JSON_TYPE = 'application/json';
 const DIGESTS: readonly Digest[] = ['SHA256', 'SHA384', 'SHA512'];
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/** The JSON of each credentials object the cache hands out, made once: the route is the hot path. */
+const bodies = new WeakMap<Credentials, string>();
+
 /** GET .../credentials: the credential_process JSON, from memory when valid. */
 export async function credentialsRoute(runtime: ProfileRuntime): Promise<RouteResult> {
   const { credentials } = await runtime.credentials();
-  return { status: 200, contentType: JSON_TYPE, body: formatProcessOutput(credentials) };
+  let body = bodies.get(credentials);
+  if (body === undefined) {
+    body = formatProcessOutput(credentials);
+    bodies.set(credentials, body);
+  }
+  return { status: 200, contentType: JSON_TYPE, body };
 }
 
 /** GET .../certificate: read-certificate-data's JSON plus the chain (base64 DER, leaf's issuer first). */

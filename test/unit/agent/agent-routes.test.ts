@@ -131,7 +131,7 @@ describe('agent routes', () => {
     expect(reply.body).not.toContain('ASIAEXAMPLEACCESSKEY');
   });
 
-  it('exposes Prometheus metrics: requests, CreateSession, signatures, cache hits, credential age, key status', async () => {
+  it('exposes Prometheus metrics: requests, CreateSession, signatures, cache hits, credential age, key status, memory', async () => {
     await request(test.socket, 'GET', '/v1/profiles/edge/credentials');
     const reply = await request(test.socket, 'GET', '/v1/metrics');
     expect(reply.status).toBe(200);
@@ -149,6 +149,13 @@ describe('agent routes', () => {
     expect(text).toMatch(/^rolesanywhere_agent_credential_cache_hits_total\{profile="edge"\} [1-9]\d*$/m);
     expect(text).toMatch(/^rolesanywhere_agent_credentials_age_seconds\{profile="edge"\} \d+$/m);
     expect(text).toMatch(/^rolesanywhere_agent_key_up\{profile="rsa"\} 1$/m);
+    // This process is the agent here: its resident memory is megabytes, not zero or garbage.
+    const rss = Number(/^process_resident_memory_bytes (\d+)$/m.exec(text)?.[1]);
+    expect(rss).toBeGreaterThan(10 * 2 ** 20);
+    const heapUsed = Number(/^nodejs_heap_size_used_bytes (\d+)$/m.exec(text)?.[1]);
+    const heapTotal = Number(/^nodejs_heap_size_total_bytes (\d+)$/m.exec(text)?.[1]);
+    expect(heapUsed).toBeGreaterThan(0);
+    expect(heapUsed).toBeLessThanOrEqual(heapTotal);
     expect(text).not.toContain(SECRET_ACCESS_KEY);
   });
 
