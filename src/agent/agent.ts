@@ -69,7 +69,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     );
   }
   const auditPath = options.auditLog ?? config.auditLog;
-  const audit: AuditLog = createAuditLog(auditPath === undefined ? {} : { path: auditPath });
+  const audit: AuditLog = createAuditLog({
+    ...(auditPath === undefined ? {} : { path: auditPath }),
+    onError: (error) => logger.error({ error: error.message }, 'cannot write the audit log'),
+  });
   const metrics = createAgentMetrics();
   const runtimes = new Map<string, ProfileRuntime>();
   const fingerprints = new Map<string, string>();

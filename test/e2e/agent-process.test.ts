@@ -120,6 +120,25 @@ describe('the agent command as a process', () => {
     expect(result.stderr).not.toContain('918273');
   });
 
+  it('refuses to start when it cannot open the audit log, naming it, and leaves no socket', async () => {
+    const socket = join(tmp.path, 'no-audit', 'agent.sock');
+    const audit = '/proc/rolesanywhere-agent/audit.log';
+    const result = await runEntry([
+      'agent',
+      '--config',
+      writeConfig(profiles('edge')),
+      '--socket',
+      socket,
+      '--audit-log',
+      audit,
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^error: cannot open the audit log ${audit}: `));
+    expect(result.stderr).toMatch(/\nhint: give --audit-log/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(socket)).toBe(false);
+  });
+
   it('refuses to start when the native addon (peer credentials) is unavailable: fail closed', async () => {
     const socket = join(tmp.path, 'no-native', 'agent.sock');
     const result = await runEntry(['agent', '--config', writeConfig(profiles('edge')), '--socket', socket], {
