@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from '../helpers/cli';
 import { makeTempDir } from '../helpers/tmp';
 import {
   type CannedEndpoint,
@@ -118,6 +119,24 @@ describe('the agent command as a process', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: refusing a PIN on the command line/);
     expect(result.stderr).not.toContain('918273');
+  });
+
+  it('runs under the launcher with the small-heap V8 flags it sets for the agent', async () => {
+    const socket = join(tmp.path, 'launcher', 'agent.sock');
+    const agent = await spawnEntry(['agent', '--config', writeConfig(profiles('edge')), '--socket', socket], {
+      wrap: () => [CLI, []],
+    });
+    try {
+      await waitFor(() => existsSync(socket), 15_000, `agent on ${socket} (stderr: ${agent.stderr()})`);
+      // The launcher execs node: the pid is node's, and its arguments carry the flags.
+      const argv = readFileSync(`/proc/${agent.child.pid}/cmdline`, 'utf8').split('\0');
+      expect(argv).toEqual(
+        expect.arrayContaining(['--max-semi-space-size=2', '--optimize-for-size', 'agent']),
+      );
+    } finally {
+      agent.child.kill('SIGTERM');
+      expect(await agent.exited).toBe(0);
+    }
   });
 
   it('refuses to start when it cannot open the audit log, naming it, and leaves no socket', async () => {
