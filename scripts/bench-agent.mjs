@@ -290,24 +290,20 @@ async function startAgentProcess() {
   const config = join(dir, 'agent.yaml');
   writeFileSync(config, configText());
   const socket = join(dir, 'run', 'agent.sock');
-  // BENCH_AGENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the agent.
-  const nodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // Started as users start it: the launcher, which adds the agent's V8 flags. It finds node on
+  // PATH: this one first. BENCH_AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
+  // reaches it through NODE_OPTIONS.
+  const extra = process.env.BENCH_AGENT_NODE_ARGS;
   const child = spawn(
-    process.execPath,
-    [
-      ...nodeArgs,
-      join(root, 'bin', 'rolesanywhere-agent'),
-      'agent',
-      '--config',
-      config,
-      '--socket',
-      socket,
-      '--audit-log',
-      join(dir, 'audit.log'),
-    ],
+    join(root, 'bin', 'rolesanywhere-agent'),
+    ['agent', '--config', config, '--socket', socket, '--audit-log', join(dir, 'audit.log')],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: process.env,
+      env: {
+        ...process.env,
+        PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+        ...(extra ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${extra}`.trim() } : {}),
+      },
     },
   );
   children.push(child);
