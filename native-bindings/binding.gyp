@@ -8,7 +8,8 @@
         "src/peer-credentials.c",
         "src/core-dumps.c",
         "src/hop-limit.c",
-        "src/pkcs11-sign.c"
+        "src/pkcs11-sign.c",
+        "src/trim-memory.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "include_dirs": ["<!@(pkg-config --cflags-only-I p11-kit-1 | sed -e 's/-I//g')"],

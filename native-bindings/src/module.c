@@ -5,6 +5,7 @@
 #include "hop-limit.h"
 #include "peer-credentials.h"
 #include "pkcs11-sign.h"
+#include "trim-memory.h"
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
@@ -14,6 +15,7 @@ NAPI_MODULE_INIT() {
       {"getHopLimit", NULL, ra_get_hop_limit, NULL, NULL, NULL, napi_enumerable, NULL},
       {"bindPkcs11Module", NULL, ra_bind_pkcs11_module, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pkcs11Sign", NULL, ra_pkcs11_sign, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"trimMemory", NULL, ra_trim_memory, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) {
     return NULL;

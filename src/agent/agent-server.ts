@@ -29,6 +29,8 @@ export interface AgentServer {
   server: http.Server;
   /** Requests being answered now. */
   inFlight(): number;
+  /** Requests answered or being answered since the start. */
+  handled(): number;
   connections(): number;
   /** Stops accepting, lets running requests finish (closing their connections), then closes the rest. */
   drain(timeoutMs: number): Promise<void>;
@@ -64,6 +66,7 @@ export function createAgentServer(context: AgentServerContext): AgentServer {
   const { limits, metrics, audit, logger } = context;
   const peers = createPeerRegistry(context.readPeer);
   let inFlight = 0;
+  let handled = 0;
   let draining = false;
   let connections = 0;
   let onIdle: (() => void) | undefined;
@@ -82,6 +85,7 @@ export function createAgentServer(context: AgentServerContext): AgentServer {
     },
     (req, res) => {
       inFlight += 1;
+      handled += 1;
       handle(req, res)
         .catch((error) => {
           logger.error({ error: error instanceof Error ? error.message : String(error) }, 'request failed');
@@ -308,6 +312,7 @@ export function createAgentServer(context: AgentServerContext): AgentServer {
   return {
     server,
     inFlight: () => inFlight,
+    handled: () => handled,
     connections: () => connections,
     async drain(timeoutMs) {
       draining = true;

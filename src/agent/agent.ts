@@ -23,8 +23,11 @@ export interface AgentOptions {
   /** Audit log file (--audit-log); default the config's, else stderr. */
   auditLog?: string;
   logger?: Logger;
-  /** The native addon (peer credentials). Required: without it nobody could be authorized. */
-  native: Pick<NativeBindings, 'peerCredentials'>;
+  /**
+   * The native addon: peer credentials (required: without them nobody could be authorized) and,
+   * where given, memory trimming after busy periods.
+   */
+  native: Pick<NativeBindings, 'peerCredentials'> & Partial<Pick<NativeBindings, 'trimMemory'>>;
   /** Clock for credentials and backoff; tests pass a controlled one. */
   now?: () => Date;
   env?: NodeJS.ProcessEnv;
@@ -38,6 +41,8 @@ export interface ReloadResult {
   added: string[];
   removed: string[];
 }
+
+const TRIM_INTERVAL_MS = 2_000;
 
 export interface Agent {
   /** The socket path; undefined with systemd socket activation. */
@@ -133,6 +138,17 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     'agent listening',
   );
 
+  // glibc keeps what a burst of requests freed (buffers, the token library's allocations) in its
+  // arenas; after each busy period the agent gives it back, so its RSS follows its live size.
+  let handledAtTrim = agentServer.handled();
+  const trimTimer = setInterval(() => {
+    const handled = agentServer.handled();
+    if (handled === handledAtTrim) return;
+    handledAtTrim = handled;
+    options.native.trimMemory?.();
+  }, TRIM_INTERVAL_MS);
+  trimTimer.unref();
+
   let closing: Promise<void> | undefined;
   let reloading: Promise<ReloadResult> | undefined;
 
@@ -203,6 +219,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     },
     close() {
       closing ??= (async () => {
+        clearInterval(trimTimer);
         logger.info({ inFlight: agentServer.inFlight() }, 'draining');
         await agentServer.drain(config.limits.drainTimeoutMs);
         listening.remove();

@@ -28,6 +28,8 @@ export interface NativeBindings {
    * function list, or gives this caller an instance of its own.
    */
   bindPkcs11Module(modulePath: string, threads: number): NativePkcs11Module;
+  /** Gives the C heap's free pages back to the kernel (glibc malloc_trim); true when some were. */
+  trimMemory(): boolean;
 }
 
 /** C_SignInit + C_Sign together on a signing thread of the module's, on pkcs11js session and key handles. */
@@ -45,6 +47,7 @@ interface RawBindings {
   setHopLimit(fd: number, hops: number): void;
   getHopLimit(fd: number): number;
   bindPkcs11Module(modulePath: string, threads: number): unknown;
+  trimMemory(): boolean;
   pkcs11Sign(
     module: unknown,
     session: Buffer,
@@ -72,7 +75,8 @@ function isRawBindings(value: unknown): value is RawBindings {
     typeof v.setHopLimit === 'function' &&
     typeof v.getHopLimit === 'function' &&
     typeof v.bindPkcs11Module === 'function' &&
-    typeof v.pkcs11Sign === 'function'
+    typeof v.pkcs11Sign === 'function' &&
+    typeof v.trimMemory === 'function'
   );
 }
 
@@ -111,6 +115,7 @@ function wrap(path: string, raw: RawBindings): NativeBindings {
       }
     },
     getHopLimit: (fd) => raw.getHopLimit(fd),
+    trimMemory: () => raw.trimMemory(),
     bindPkcs11Module(modulePath, threads) {
       const module = raw.bindPkcs11Module(modulePath, threads);
       return {
@@ -162,7 +167,7 @@ export function loadNative(options: { from?: string } = {}): NativeBindings {
   if (!isRawBindings(raw)) {
     throw new AgentError(
       'NATIVE_UNAVAILABLE',
-      `native addon ${path} lacks peerCredentials, disableCoreDumps, setHopLimit or pkcs11Sign (an old build?)`,
+      `native addon ${path} lacks peerCredentials, disableCoreDumps, setHopLimit, pkcs11Sign or trimMemory (an old build?)`,
       { hint: SETUP_HINT },
     );
   }
