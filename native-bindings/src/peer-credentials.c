@@ -13,10 +13,18 @@
 
 #include "throw-errno.h"
 
+#define MAX_GROUPS 1024
+
+#if defined(__linux__) && !defined(SO_PEERGROUPS)
+#define SO_PEERGROUPS 59 /* Linux 4.13; older libc headers lack the name */
+#endif
+
 typedef struct {
   long long pid;
   long long uid;
   long long gid;
+  gid_t groups[MAX_GROUPS];
+  int group_count; /* -1: the kernel cannot tell (before Linux 4.13, other systems) */
 } peer_t;
 
 /*
@@ -41,6 +49,17 @@ static int read_peer(int fd, peer_t *peer, const char **syscall) {
   peer->pid = cred.pid;
   peer->uid = cred.uid;
   peer->gid = cred.gid;
+  /* The peer's supplementary groups, also recorded at connect(): who is in the socket's group
+   * through a secondary membership (the usual case) is known without reading /proc (racy). */
+  socklen_t groups_len = sizeof peer->groups;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, peer->groups, &groups_len) == 0) {
+    peer->group_count = (int)(groups_len / sizeof(gid_t));
+  } else if (errno == ENOPROTOOPT) {
+    peer->group_count = -1;
+  } else {
+    *syscall = "getsockopt(SO_PEERGROUPS)";
+    return errno; /* ERANGE: more than MAX_GROUPS groups; refuse rather than guess */
+  }
   return 0;
 #else
   uid_t uid;
@@ -50,6 +69,7 @@ static int read_peer(int fd, peer_t *peer, const char **syscall) {
   peer->uid = uid;
   peer->gid = gid;
   peer->pid = -1;
+  peer->group_count = -1;
 #if defined(__APPLE__) && defined(LOCAL_PEERPID)
   pid_t pid;
   socklen_t len = sizeof pid;
@@ -82,7 +102,9 @@ napi_value ra_peer_credentials(napi_env env, napi_callback_info info) {
   }
   int fd = (int)value;
 
-  peer_t peer = {-1, -1, -1};
+  peer_t peer; /* 4 KiB of group list: fine on the stack */
+  peer.pid = peer.uid = peer.gid = -1;
+  peer.group_count = -1;
   const char *syscall = "getsockopt";
   int err = read_peer(fd, &peer, &syscall);
   if (err != 0) {
@@ -98,5 +120,20 @@ napi_value ra_peer_credentials(napi_env env, napi_callback_info info) {
       set_number(env, result, "gid", peer.gid) != 0) {
     return NULL;
   }
+  /* groups: the supplementary gids, or null where the kernel cannot tell. */
+  napi_value groups;
+  if (peer.group_count < 0) {
+    if (napi_get_null(env, &groups) != napi_ok) return NULL;
+  } else {
+    if (napi_create_array_with_length(env, (size_t)peer.group_count, &groups) != napi_ok) return NULL;
+    for (int i = 0; i < peer.group_count; i++) {
+      napi_value gid;
+      if (napi_create_int64(env, (int64_t)peer.groups[i], &gid) != napi_ok ||
+          napi_set_element(env, groups, (uint32_t)i, gid) != napi_ok) {
+        return NULL;
+      }
+    }
+  }
+  if (napi_set_named_property(env, result, "groups", groups) != napi_ok) return NULL;
   return result;
 }

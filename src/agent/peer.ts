@@ -8,12 +8,13 @@ export type Peer = PeerCredentials;
 export type PeerReader = (socket: Socket) => Peer;
 
 /**
- * Whether `peer` is one of `principals`: its uid is listed, or its gid. The gid is the one the
- * kernel recorded at connect() (the client's effective primary group); supplementary groups
- * are not consulted, since SO_PEERCRED does not carry them and /proc would be racy.
+ * Whether `peer` is one of `principals`: its uid is listed, its gid, or one of its supplementary
+ * groups, all as the kernel recorded them at connect() (SO_PEERCRED, SO_PEERGROUPS): a client
+ * cannot change them afterwards, and nothing is read from /proc (racy).
  */
 export function isAuthorized(peer: Peer, principals: Principals): boolean {
-  return principals.uids.includes(peer.uid) || principals.gids.includes(peer.gid);
+  if (principals.uids.includes(peer.uid) || principals.gids.includes(peer.gid)) return true;
+  return peer.groups?.some((gid) => principals.gids.includes(gid)) ?? false;
 }
 
 /** Remembers each connection's peer, read once when it connects. */

@@ -10,6 +10,8 @@ export interface PeerCredentials {
   readonly pid: number;
   readonly uid: number;
   readonly gid: number;
+  /** Supplementary groups (SO_PEERGROUPS, Linux 4.13+); null where the kernel cannot tell. */
+  readonly groups: readonly number[] | null;
 }
 
 export interface NativeBindings {

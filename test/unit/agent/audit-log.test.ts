@@ -7,7 +7,7 @@ import { makeTempDir } from '../../helpers/tmp';
 const tmp = makeTempDir('ra-audit-log-');
 afterAll(() => tmp.remove());
 
-const peer = { uid: 1000, gid: 1000, pid: 4242 };
+const peer = { uid: 1000, gid: 1000, pid: 4242, groups: [] };
 const lines = (path: string) =>
   readFileSync(path, 'utf8')
     .split('\n')

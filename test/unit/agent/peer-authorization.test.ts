@@ -18,21 +18,26 @@ import {
 } from './agent-fixture';
 
 const NOBODY = 65534;
+const TEAM = 4242;
 const run = promisify(execFile);
 const tmp = makeSharedTempDir('ra-agent-peer-');
 let endpoint: CannedEndpoint;
 let test: TestAgent;
 
-/** curl through the agent socket as uid/gid 65534 (no supplementary groups): a real other user. */
+/**
+ * curl through the agent socket as uid/gid 65534, a real other user: with no supplementary groups
+ * unless `groups` lists some.
+ */
 async function curlAsNobody(
   method: string,
   path: string,
   body?: string,
+  groups: number[] = [],
 ): Promise<{ status: number; body: string }> {
   const args = [
     `--reuid=${NOBODY}`,
     `--regid=${NOBODY}`,
-    '--clear-groups',
+    groups.length > 0 ? `--groups=${groups.join(',')}` : '--clear-groups',
     'curl',
     '-s',
     '-X',
@@ -60,9 +65,11 @@ beforeAll(async () => {
     fileProfileYaml('edge', leaf, endpoint.url, { allowUids: [0], signUids: [] }),
     // uid 65534 gets in through its gid.
     fileProfileYaml('shared', leaf, endpoint.url, { allowUids: [], allowGids: [NOBODY], signUids: [] }),
+    // ... and here only through a supplementary group.
+    fileProfileYaml('team', leaf, endpoint.url, { allowUids: [], allowGids: [TEAM], signUids: [] }),
   ].join('\n');
   test = await startTestAgent(tmp.path, config);
-  await waitFor(() => endpoint.requests.length === 2, 10_000, 'first CreateSessions');
+  await waitFor(() => endpoint.requests.length === 3, 10_000, 'first CreateSessions');
 });
 
 afterAll(async () => {
@@ -119,6 +126,14 @@ describe('peer authorization', () => {
       JSON.stringify({ digest: 'SHA256', data: 'AAAA' }),
     );
     expect(sign.status).toBe(403);
+  });
+
+  it('lets a client in through a supplementary group, as the kernel recorded it at connect()', async () => {
+    const member = await curlAsNobody('GET', '/v1/profiles/team/credentials', undefined, [TEAM]);
+    expect(member.status).toBe(200);
+    expect(JSON.parse(member.body).AccessKeyId).toBe('ASIAEXAMPLEACCESSKEY');
+    const outsider = await curlAsNobody('GET', '/v1/profiles/team/credentials', undefined, [4343]);
+    expect(outsider.status).toBe(403);
   });
 
   it('refuses raw signing to a peer on the credentials list but not on the sign list', async () => {

@@ -78,7 +78,10 @@ describe('peerCredentials', () => {
     client.resume();
     const creds = await peer;
     client.destroy();
-    expect(creds).toEqual({ pid: process.pid, uid: process.getuid?.(), gid: process.getgid?.() });
+    expect(creds).toMatchObject({ pid: process.pid, uid: process.getuid?.(), gid: process.getgid?.() });
+    // The kernel lists supplementary groups only (Node's getgroups adds the effective gid).
+    expect(creds.groups).toEqual(expect.any(Array));
+    for (const gid of creds.groups ?? []) expect(process.getgroups?.()).toContain(gid);
   });
 
   it('names the client process, not the server, for a client in another process', async () => {
@@ -88,7 +91,7 @@ describe('peerCredentials', () => {
     const { pid, code } = await run;
     expect(code).toBe(0);
     expect(pid).not.toBe(process.pid);
-    expect(creds).toEqual({ pid, uid: process.getuid?.(), gid: process.getgid?.() });
+    expect(creds).toMatchObject({ pid, uid: process.getuid?.(), gid: process.getgid?.() });
   });
 
   it.skipIf(!CAN_SWITCH_USER)('shows uid and gid 65534 for a client run as nobody', async () => {
@@ -98,7 +101,25 @@ describe('peerCredentials', () => {
     const { pid, code } = await run;
     expect(code).toBe(0);
     // setpriv execs node: the connecting process is the child itself.
-    expect(creds).toEqual({ pid, uid: NOBODY, gid: NOBODY });
+    expect(creds).toEqual({ pid, uid: NOBODY, gid: NOBODY, groups: [] });
+  });
+
+  it.skipIf(!CAN_SWITCH_USER)('lists the supplementary groups the client had when it connected', async () => {
+    const peer = nextPeer();
+    const run = runClient([
+      '/usr/bin/setpriv',
+      `--reuid=${NOBODY}`,
+      `--regid=${NOBODY}`,
+      '--groups=4242,4343',
+      process.execPath,
+      '-e',
+      CLIENT_SCRIPT,
+      socketPath,
+    ]);
+    const creds = await peer;
+    expect((await run).code).toBe(0);
+    expect(creds).toMatchObject({ uid: NOBODY, gid: NOBODY });
+    expect([...(creds.groups ?? [])].sort()).toEqual([4242, 4343]);
   });
 
   it('refuses a TCP connection rather than inventing a uid', async () => {
