@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { AgentError } from '../errors';
+import { isLazyCertificate, type LazyCertificate } from '../x509/lazy-certificate';
 import type { X509Certificate } from '../x509/x509';
 
 const SUPPORTED_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
@@ -34,13 +35,21 @@ function spki(key: KeyObject): Buffer {
 }
 
 /** Whether `privateKey` is the private half of the certificate's public key. */
-export function keyMatchesCertificate(privateKey: KeyObject, certificate: X509Certificate): boolean {
-  const certificateSpki = Buffer.from(certificate.publicKey.rawData);
+export function keyMatchesCertificate(
+  privateKey: KeyObject,
+  certificate: X509Certificate | LazyCertificate,
+): boolean {
+  const certificateSpki = isLazyCertificate(certificate)
+    ? Buffer.from(certificate.fields.subjectPublicKeyInfo)
+    : Buffer.from(certificate.publicKey.rawData);
+  const keySpki = spki(privateKey);
+  // Node writes what it reads the same way: equal bytes need no second encoding.
+  if (keySpki.equals(certificateSpki)) return true;
   let normalized: Buffer = certificateSpki;
   try {
     normalized = spki(createPublicKey({ key: certificateSpki, format: 'der', type: 'spki' }));
   } catch {
     // A key type Node cannot read: compare the certificate's own encoding.
   }
-  return spki(privateKey).equals(normalized);
+  return keySpki.equals(normalized);
 }

@@ -27,7 +27,20 @@ export interface CertificateSessionInfo {
   serialHex: string;
 }
 
+/** Worked out once per certificate object: the endpoint asks for the same leaf on every call. */
+const known = new WeakMap<X509Certificate, CertificateSessionInfo>();
+
 export function sessionTagsFor(leaf: X509Certificate): CertificateSessionInfo {
+  let info = known.get(leaf);
+  if (!info) {
+    info = computeSessionTags(leaf);
+    known.set(leaf, info);
+  }
+  // A copy each time: sessions issued from it keep their own tags.
+  return { ...info, tags: { ...info.tags }, droppedTags: [...info.droppedTags] };
+}
+
+function computeSessionTags(leaf: X509Certificate): CertificateSessionInfo {
   const entries: [string, string][] = [
     ...rdnTags('x509Subject', leaf.subjectName),
     ...rdnTags('x509Issuer', leaf.issuerName),

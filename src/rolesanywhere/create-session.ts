@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Signer } from '../signer/signer';
+import { signerLeaf } from '../signer/signer-leaf';
 import { signX509Request, type X509SigningDebugEvent } from '../sigv4-x509/sign';
 import { VERSION } from '../version';
 import { readUserFile } from '../x509/load';
@@ -55,16 +56,18 @@ export async function createSession(options: CreateSessionOptions): Promise<Sess
   const env = options.env ?? process.env;
   const debug = options.debug ?? (() => {});
   const endpointUrl = input.endpoint.url;
+  const leaf = signerLeaf(options.signer);
   const context: SessionContext = {
-    serialDecimal: serialToDecimal(options.signer.certificate),
-    serialHex: serialToHex(options.signer.certificate),
+    serialDecimal: serialToDecimal(leaf),
+    serialHex: serialToHex(leaf),
     trustAnchorArn: input.trustAnchor.arn,
     profileArn: input.profile.arn,
     roleArn: input.role.arn,
     region: input.region,
     endpointUrl,
   };
-  const caBundle = env.AWS_CA_BUNDLE?.trim();
+  // Extra CAs only matter to a TLS handshake: an http endpoint (a local one) does not read them.
+  const caBundle = input.endpoint.protocol === 'https:' ? env.AWS_CA_BUNDLE?.trim() : undefined;
   const proxyUrl = options.proxy ? resolveProxy(input.endpoint, env) : undefined;
   const transport: TransportOptions = {
     timeouts: resolveTimeouts(options.timeouts),

@@ -4,8 +4,9 @@ import { assertSupportedKey, keyMatchesCertificate } from '../keys/key-match';
 import { isPkcs12, readPkcs12 } from '../keys/pkcs12';
 import { loadPrivateKey } from '../keys/private-key';
 import { buildChain } from '../x509/chain';
+import { type LazyCertificate, parsedCertificate } from '../x509/lazy-certificate';
 import { assertUsableLeaf, describeCertificate } from '../x509/leaf';
-import { isPemText, loadCertificates, readUserFile } from '../x509/load';
+import { isPemText, loadCertificates, loadLazyCertificates, readUserFile } from '../x509/load';
 import type { X509Certificate } from '../x509/x509';
 import { fromKeyObject } from './from-key-object';
 import type { Signer } from './signer';
@@ -30,12 +31,15 @@ function readSource(what: string, source: string): Buffer {
   return isPemText(source) ? Buffer.from(source) : readUserFile(source, what);
 }
 
+/** A certificate file's certificates are parsed (@peculiar/x509) only when needed: see LazyCertificate. */
+type Certificate = X509Certificate | LazyCertificate;
+
 interface Identity {
-  leaf: X509Certificate;
+  leaf: Certificate;
   key: KeyObject;
   keyLabel: string;
-  /** Certificates that came with the key (a PKCS#12 bundle's CA certificates). */
-  extra: X509Certificate[];
+  /** Certificates that came with the key (a PKCS#12 bundle's CA certificates, a fullchain file's). */
+  extra: Certificate[];
 }
 
 /**
@@ -64,14 +68,17 @@ export async function fromFile(options: FromFileOptions): Promise<Signer> {
   }
 
   const intermediates = options.intermediates ? loadCertificates(options.intermediates, 'intermediates') : [];
-  const chain = await buildChain(leaf, [...intermediates, ...identity.extra]);
+  const candidates = [...intermediates, ...identity.extra.map(parsedCertificate)];
+  // Without candidates there is no chain, and the leaf need not be parsed to say so.
+  const chain = candidates.length === 0 ? [] : await buildChain(parsedCertificate(leaf), candidates);
   return fromKeyObject(key, leaf, chain);
 }
 
 function fromSeparateFiles(certBytes: Buffer, certLabel: string, options: FromFileOptions): Identity {
   // A "fullchain" file is accepted as aws_signing_helper accepts it: the first certificate is the
   // leaf; the others become chain candidates instead of being ignored.
-  const [leaf, ...rest] = loadCertificates(certBytes, certLabel);
+  const [leaf, ...rest] =
+    loadLazyCertificates(certBytes, certLabel) ?? loadCertificates(certBytes, certLabel);
   if (!leaf)
     throw new AgentError('CERT_INVALID', `${certLabel} holds no certificate`, {
       hint: 'give a PEM or DER certificate file',

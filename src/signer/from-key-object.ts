@@ -1,5 +1,6 @@
 import { sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { AgentError } from '../errors';
+import { isLazyCertificate, type LazyCertificate } from '../x509/lazy-certificate';
 import type { X509Certificate } from '../x509/x509';
 import { algorithmFor, type Digest, type EcCurve, type Signer } from './signer';
 
@@ -7,11 +8,12 @@ const CURVES: Record<string, EcCurve> = { prime256v1: 'P-256', secp384r1: 'P-384
 
 /**
  * A Signer over a private key held in this process (a key file). Key/certificate matching
- * is the caller's job: this only signs.
+ * is the caller's job: this only signs. A LazyCertificate is parsed only if `certificate` is
+ * read: signing a request takes `certificateDer`.
  */
 export function fromKeyObject(
   privateKey: KeyObject,
-  certificate: X509Certificate,
+  certificate: X509Certificate | LazyCertificate,
   chain: readonly X509Certificate[],
 ): Signer {
   const details = privateKey.asymmetricKeyDetails ?? {};
@@ -32,7 +34,10 @@ export function fromKeyObject(
     ...(curve ? { curve } : {}),
     ...(type === 'rsa' ? { modulusBits: details.modulusLength } : {}),
     algorithm: algorithmFor(type),
-    certificate,
+    get certificate() {
+      return isLazyCertificate(certificate) ? certificate.parsed() : certificate;
+    },
+    certificateDer: isLazyCertificate(certificate) ? certificate.der : new Uint8Array(certificate.rawData),
     chain,
     async sign(data: Uint8Array, digest: Digest = 'SHA256') {
       // dsaEncoding 'der' gives the ECDSA-Sig-Value Roles Anywhere expects; RSA defaults to PKCS#1 v1.5.

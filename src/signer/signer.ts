@@ -18,6 +18,11 @@ export interface Signer {
   readonly algorithm: SigningAlgorithm;
   /** The leaf certificate whose public key matches the private key. */
   readonly certificate: X509Certificate;
+  /**
+   * The leaf's DER, where the signer has it without parsing `certificate` (key files: parsed
+   * only when read). Request signing reads this (see signerLeaf), not `certificate`.
+   */
+  readonly certificateDer?: Uint8Array;
   /** Intermediates in order, the leaf's issuer first; never the leaf, never an unrelated certificate. */
   readonly chain: readonly X509Certificate[];
   /** Signs `data` (not a digest): hashes it with `digest` and signs the hash. */

@@ -3,6 +3,7 @@ import { Certificate, Version } from '@peculiar/asn1-x509';
 import { AgentError } from '../errors';
 import { serialToHex } from '../x509/serial';
 import { type X509Certificate, x509 } from '../x509/x509';
+import { memoByCertificate } from './certificate-memo';
 
 const STRONG_HASHES = ['SHA-256', 'SHA-384', 'SHA-512'];
 
@@ -11,9 +12,9 @@ export function describeCert(cert: X509Certificate): string {
   return `"${cert.subject}" (serial ${serialToHex(cert)})`;
 }
 
-export function isVersion3(cert: X509Certificate): boolean {
-  return AsnConvert.parse(cert.rawData, Certificate).tbsCertificate.version === Version.v3;
-}
+export const isVersion3: (cert: X509Certificate) => boolean = memoByCertificate(
+  (cert) => AsnConvert.parse(cert.rawData, Certificate).tbsCertificate.version === Version.v3,
+);
 
 export function isCa(cert: X509Certificate): boolean {
   return cert.getExtension(x509.BasicConstraintsExtension)?.ca === true;

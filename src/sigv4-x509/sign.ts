@@ -1,5 +1,6 @@
 import { HttpRequest } from '@smithy/protocol-http';
 import type { Signer } from '../signer/signer';
+import { signerLeaf } from '../signer/signer-leaf';
 import { serialToDecimal } from '../x509/serial';
 import { formatAuthorization } from './authorization';
 import { selectSignedHeaders } from './canonical-headers';
@@ -43,7 +44,9 @@ export async function signX509Request(
   }
   if (!Object.keys(headers).some((name) => name.toLowerCase() === 'host')) headers.host = hostHeader(request);
   headers['x-amz-date'] = amzDate;
-  headers['x-amz-x509'] = toBase64(signer.certificate.rawData);
+  // The leaf as the signer holds it: a key file's certificate is not parsed to sign.
+  const leaf = signerLeaf(signer);
+  headers['x-amz-x509'] = toBase64(leaf.der);
   if (signer.chain.length > 0)
     headers['x-amz-x509-chain'] = signer.chain.map((cert) => toBase64(cert.rawData)).join(',');
 
@@ -55,7 +58,7 @@ export async function signX509Request(
   const signature = await signer.sign(new TextEncoder().encode(stringToSign), 'SHA256');
   headers.authorization = formatAuthorization(
     signer.algorithm,
-    serialToDecimal(signer.certificate),
+    serialToDecimal(leaf),
     scope,
     signedHeaders,
     Buffer.from(signature).toString('hex'),
@@ -93,6 +96,8 @@ function copyQuery(query: X509SignableRequest['query']): Record<string, string |
   return copy;
 }
 
-function toBase64(der: ArrayBuffer): string {
-  return Buffer.from(der).toString('base64');
+function toBase64(der: ArrayBuffer | Uint8Array): string {
+  return (
+    der instanceof Uint8Array ? Buffer.from(der.buffer, der.byteOffset, der.length) : Buffer.from(der)
+  ).toString('base64');
 }

@@ -8,6 +8,7 @@ import {
   isCa,
   isVersion3,
 } from './certificate-checks';
+import { memoByCertificatePair } from './certificate-memo';
 
 export interface TrustPath {
   /** Intermediates actually used, the leaf's issuer first (a subset of what the client sent). */
@@ -86,13 +87,14 @@ async function findIssuer(
   return undefined;
 }
 
-async function signedBy(cert: X509Certificate, issuer: X509Certificate): Promise<boolean> {
+/** Whether `issuer`'s key verifies `cert`'s signature; known from then on for these two certificates. */
+const signedBy = memoByCertificatePair(async (cert, issuer) => {
   try {
     return await cert.verify({ publicKey: issuer, signatureOnly: true });
   } catch {
     return false;
   }
-}
+});
 
 /** `cas` are the issuers from the leaf's upward; the one at index i has i intermediates below it. */
 function assertPathLength(cas: readonly X509Certificate[]): void {

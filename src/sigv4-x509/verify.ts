@@ -7,6 +7,7 @@ import { type Authorization, parseAuthorization } from './authorization';
 import { headerValues } from './canonical-headers';
 import { createCanonicalRequest } from './canonical-request';
 import { assertAcceptableLeaf, describeCert } from './certificate-checks';
+import { memoByCertificate } from './certificate-memo';
 import { parseAmzDate } from './credential-scope';
 import { singleHeader } from './received-headers';
 import type { ReceivedRequest } from './request';
@@ -200,14 +201,18 @@ function assertSignedHeaders(auth: Authorization, request: ReceivedRequest, chai
   }
 }
 
+/** The leaf's public key as node:crypto reads it; undefined when it cannot. */
+const publicKeyOf = memoByCertificate((leaf): KeyObject | undefined => {
+  try {
+    return createPublicKey({ key: Buffer.from(leaf.publicKey.rawData), format: 'der', type: 'spki' });
+  } catch {
+    return undefined;
+  }
+});
+
 /** The leaf's public key, when the algorithm fits it: RSA with AWS4-X509-RSA-SHA256, EC with ECDSA. */
 function keyFitting(algorithm: SigningAlgorithm, leaf: X509Certificate): KeyObject {
-  let key: KeyObject | undefined;
-  try {
-    key = createPublicKey({ key: Buffer.from(leaf.publicKey.rawData), format: 'der', type: 'spki' });
-  } catch {
-    key = undefined;
-  }
+  const key = publicKeyOf(leaf);
   const type = key?.asymmetricKeyType;
   const expected = algorithm === 'AWS4-X509-RSA-SHA256' ? 'rsa' : 'ec';
   if (!key || type !== expected) {

@@ -5,9 +5,27 @@ import { type X509Certificate, x509 } from '../x509/x509';
 /** Roles Anywhere accepts at most this many intermediates in X-Amz-X509-Chain. */
 export const MAX_CHAIN_CERTIFICATES = 5;
 
+/**
+ * Leaves decoded lately, by header value: a client sends the same one on every call, and what
+ * follows from it alone is then worked out once (see memoByCertificate). Chain entries are
+ * decoded afresh: the path builder tells certificates apart by object.
+ */
+const MAX_REMEMBERED = 256;
+const decodedLeaves = new Map<string, X509Certificate>();
+
 /** The leaf certificate from an X-Amz-X509 value (base64 of DER). Throws CERT_BASE64_INVALID or CERT_DER_INVALID. */
 export function decodeLeafHeader(value: string): X509Certificate {
-  return decodeCertificate(value, 'X-Amz-X509', 'CERT');
+  const known = decodedLeaves.get(value);
+  if (known) {
+    // Most recently used last: the first entry is the one to forget.
+    decodedLeaves.delete(value);
+    decodedLeaves.set(value, known);
+    return known;
+  }
+  const leaf = decodeCertificate(value, 'X-Amz-X509', 'CERT');
+  if (decodedLeaves.size >= MAX_REMEMBERED) decodedLeaves.delete(decodedLeaves.keys().next().value as string);
+  decodedLeaves.set(value, leaf);
+  return leaf;
 }
 
 /**

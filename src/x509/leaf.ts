@@ -1,18 +1,23 @@
 import { AgentError } from '../errors';
+import { isLazyCertificate, type LazyCertificate, parsedCertificate } from './lazy-certificate';
 import { type X509Certificate, x509 } from './x509';
 
+/** x509.KeyUsageFlags.digitalSignature, the first bit of keyUsage. */
+const DIGITAL_SIGNATURE = 1;
+
 /** Short human name of a certificate for messages: its subject and serial. */
-export function describeCertificate(cert: X509Certificate): string {
-  return `"${cert.subject}" (serial ${cert.serialNumber.toLowerCase()})`;
+export function describeCertificate(cert: X509Certificate | LazyCertificate): string {
+  const parsed = parsedCertificate(cert);
+  return `"${parsed.subject}" (serial ${parsed.serialNumber.toLowerCase()})`;
 }
 
 /**
  * Refuses certificates Roles Anywhere would refuse as a leaf, before any key is used:
  * a CA certificate, or one whose key usage does not allow digital signatures.
  */
-export function assertUsableLeaf(cert: X509Certificate, what = 'certificate'): void {
-  const constraints = cert.getExtension(x509.BasicConstraintsExtension);
-  if (constraints?.ca) {
+export function assertUsableLeaf(cert: X509Certificate | LazyCertificate, what = 'certificate'): void {
+  const { ca, keyUsage } = isLazyCertificate(cert) ? cert.fields : leafFields(cert);
+  if (ca) {
     throw new AgentError(
       'CERT_IS_CA',
       `${what} ${describeCertificate(cert)} is a CA certificate, not an end-entity one`,
@@ -21,8 +26,7 @@ export function assertUsableLeaf(cert: X509Certificate, what = 'certificate'): v
       },
     );
   }
-  const usage = cert.getExtension(x509.KeyUsagesExtension);
-  if (usage && (usage.usages & x509.KeyUsageFlags.digitalSignature) === 0) {
+  if (keyUsage !== undefined && (keyUsage & DIGITAL_SIGNATURE) === 0) {
     throw new AgentError(
       'CERT_NO_DIGITAL_SIGNATURE',
       `${what} ${describeCertificate(cert)} does not allow digitalSignature`,
@@ -31,4 +35,11 @@ export function assertUsableLeaf(cert: X509Certificate, what = 'certificate'): v
       },
     );
   }
+}
+
+function leafFields(cert: X509Certificate): { ca: boolean; keyUsage: number | undefined } {
+  return {
+    ca: cert.getExtension(x509.BasicConstraintsExtension)?.ca === true,
+    keyUsage: cert.getExtension(x509.KeyUsagesExtension)?.usages,
+  };
 }

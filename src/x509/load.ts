@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { AgentError, describeError } from '../errors';
+import { notACertificate } from './certificate-error';
+import { type LazyCertificate, lazyCertificate } from './lazy-certificate';
 import { type X509Certificate, x509 } from './x509';
 
 /** True when `source` is PEM text rather than a path. */
@@ -45,11 +47,35 @@ export function loadCertificates(source: string | Uint8Array, what = 'certificat
     }
     return [new x509.X509Certificate(new Uint8Array(bytes))];
   } catch (error) {
-    throw new AgentError('CERT_INVALID', `${label} is not an X.509 certificate (${describeError(error)})`, {
-      hint: 'give a PEM or DER certificate file; a private key or CSR is not a certificate',
-      cause: error,
-    });
+    throw notACertificate(label, error);
   }
+}
+
+const PEM_BLOCK = /-----BEGIN ([^-\r\n]+)-----([^-]*)-----END \1-----/g;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * The certificates of a file's bytes, as loadCertificates gives them, but as LazyCertificates:
+ * when every one reads cleanly (PEM of CERTIFICATE blocks only, without headers, or one DER
+ * certificate). Otherwise undefined, and loadCertificates gives the certificates or the error.
+ */
+export function loadLazyCertificates(bytes: Uint8Array, label: string): LazyCertificate[] | undefined {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  if (!text.includes('-----BEGIN ')) {
+    const certificate = lazyCertificate(bytes, label);
+    return certificate && [certificate];
+  }
+  const certificates: LazyCertificate[] = [];
+  for (const [, type, body = ''] of text.matchAll(PEM_BLOCK)) {
+    const base64 = body.replace(/\s+/g, '');
+    if (type !== 'CERTIFICATE' || base64.length % 4 !== 0 || !BASE64.test(base64)) return undefined;
+    const certificate = lazyCertificate(new Uint8Array(Buffer.from(base64, 'base64')), label);
+    if (!certificate) return undefined;
+    certificates.push(certificate);
+  }
+  // Every block read, none left half-matched.
+  const blocks = text.split('-----BEGIN ').length - 1;
+  return certificates.length > 0 && certificates.length === blocks ? certificates : undefined;
 }
 
 /** Exactly one certificate: the leaf. */

@@ -15,6 +15,19 @@ beforeAll(() => {
 afterAll(() => tmp.remove());
 
 describe('sessionTagsFor', () => {
+  it('works a certificate out once, and gives every caller tags of its own', () => {
+    const leaf = certificateOf(
+      issueLeaf(tmp.path, ca, { name: 'twice', extensions: LEAF_EXTENSIONS }).certPem,
+    );
+    const first = sessionTagsFor(leaf);
+    first.tags['x509Subject/CN'] = 'changed by a caller';
+    first.droppedTags.push('changed');
+    const second = sessionTagsFor(leaf);
+    expect(second.tags['x509Subject/CN']).toBe('twice');
+    expect(second.droppedTags).toEqual([]);
+    expect(second.serialHex).toBe(first.serialHex);
+  });
+
   it('maps subject, issuer and the first SAN values as Roles Anywhere does', () => {
     const leaf = issueLeaf(tmp.path, ca, {
       name: 'alice',

@@ -465,6 +465,14 @@ describe('createSession over https', () => {
     expect(endpoint.requests).toHaveLength(0);
   });
 
+  it('does not read AWS_CA_BUNDLE for an http endpoint, which has no TLS handshake to use it in', async () => {
+    endpoint = await startCannedEndpoint();
+    const missing = `${tmp.path}/no-such-bundle.pem`;
+    const credentials = await createSession(options({ env: { AWS_CA_BUNDLE: missing } }));
+    expect(credentials.accessKeyId).toBe('ASIAEXAMPLEACCESSKEY');
+    expect(endpoint.requests).toHaveLength(1);
+  });
+
   it('reports TLS_HANDSHAKE_FAILED when https is spoken to a plain http server', async () => {
     endpoint = await startCannedEndpoint();
     const error = await failure(

@@ -25,6 +25,22 @@ describe('decodeLeafHeader', () => {
     expect(decodeLeafHeader(b64('leaf-rsa.crt')).subject).toContain('CN=leaf-rsa');
   });
 
+  it('decodes a value once: the same certificate object for the same header, as a client repeats it', () => {
+    const value = b64('leaf-rsa.crt');
+    const first = decodeLeafHeader(value);
+    expect(decodeLeafHeader(value)).toBe(first);
+    expect(decodeLeafHeader(b64('leaf-ec.crt'))).not.toBe(first);
+    // Chain entries stay distinct objects, also when one repeats the leaf.
+    const [again] = decodeChainHeader(value);
+    expect(again).not.toBe(first);
+    expect(again?.subject).toBe(first.subject);
+  });
+
+  it('does not remember a value that failed', () => {
+    expect(codeOf(() => decodeLeafHeader('MII*'))).toBe('CERT_BASE64_INVALID');
+    expect(codeOf(() => decodeLeafHeader('MII*'))).toBe('CERT_BASE64_INVALID');
+  });
+
   it.each([
     ['empty', '', 'CERT_BASE64_INVALID'],
     ['bad characters', 'MII*', 'CERT_BASE64_INVALID'],
