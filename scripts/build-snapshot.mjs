@@ -6,8 +6,9 @@
 // launcher can tell, and falls back to dist/cli.js otherwise. A failed snapshot build is a warning:
 // the CLI then always runs from dist/cli.js.
 // Usage: node scripts/build-snapshot.mjs (after scripts/build.mjs; build.mjs calls it).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -54,6 +55,11 @@ export async function buildSnapshot(root) {
       },
       inject: [join(root, 'src/cli/startup/snapshot-runtime.ts')],
       plugins: [asciiStringWidth(root), lazyModules(root, NATIVE), snapshotCommands(root, SNAPSHOT_COMMANDS)],
+      // The snapshot holds the bundle's source text, and a run pays for every megabyte of the blob
+      // (read, copied and deserialized): minified, it is half the size. keepNames keeps
+      // function and class names for messages and --debug stack traces.
+      minify: true,
+      keepNames: true,
       legalComments: 'none',
       logLevel: 'warning',
     });
@@ -64,11 +70,12 @@ export async function buildSnapshot(root) {
   // V8 flags in NODE_OPTIONS would be baked into the blob, which the launcher runs without any.
   const env = { ...process.env, NODE_OPTIONS: '' };
   const tmp = `${blob}.tmp`;
-  const made = spawnSync(process.execPath, ['--snapshot-blob', tmp, '--build-snapshot', bundle], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-  });
+  const made = await withWarmUpPeer((port) =>
+    run(process.execPath, ['--snapshot-blob', tmp, '--build-snapshot', bundle], {
+      cwd: root,
+      env: { ...env, [WARM_UP_PORT]: String(port) },
+    }),
+  );
   if (made.status !== 0) {
     rmSync(tmp, { force: true });
     const output = made.stderr.split('\n').slice(0, 25).join('\n');
@@ -93,6 +100,43 @@ export async function buildSnapshot(root) {
   // Last: the launcher looks for the blob first, so it never sees one without its stamp.
   renameSync(tmp, blob);
   return true;
+}
+
+/** Where the warm-up finds its loopback peer (src/cli/startup/warm-up-socket.ts). */
+const WARM_UP_PORT = 'RA_SNAPSHOT_WARM_UP_PORT';
+
+/**
+ * Runs `build` while a loopback server answers the warm-up's request (one canned HTTP answer per
+ * connection). The peer lives here, outside the snapshot builder, so that only node:net's client
+ * code is compiled into the snapshot, not a server's (and the cluster module net.Server loads).
+ */
+async function withWarmUpPeer(build) {
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', () => socket.end('HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\n{}'));
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  try {
+    return await build(server.address().port);
+  } finally {
+    server.close();
+  }
+}
+
+/** spawnSync's result, without blocking this process (the warm-up peer must answer meanwhile). */
+function run(file, args, options) {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', (error) => resolve({ status: null, signal: null, stderr: error.message }));
+    child.on('close', (status, signal) => resolve({ status, signal, stderr }));
+  });
 }
 
 function warn(message) {

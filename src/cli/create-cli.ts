@@ -2,6 +2,11 @@ import yargs, { type Argv } from 'yargs';
 import { commands } from './commands';
 import { UsageError } from './usage-error';
 
+/** Help text width: this terminal's, at most 110 columns. */
+export function helpWidth(): number {
+  return Math.min(110, process.stdout.columns ?? 110);
+}
+
 /** One parser per call (tests build a fresh one each time); strict, so typos are errors, not surprises. */
 export function createCli(argv: readonly string[]): Argv {
   const cli = yargs([...argv])
@@ -22,7 +27,7 @@ export function createCli(argv: readonly string[]): Argv {
     .version(false)
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .wrap(helpWidth())
     .exitProcess(false)
     .fail((message, error) => {
       // yargs calls this both for its own validation (message set) and for errors thrown by handlers.

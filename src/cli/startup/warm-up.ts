@@ -1,11 +1,14 @@
-import { webcrypto } from 'node:crypto';
 import { formatProcessOutput } from '../../credentials/process-output';
+import { requestTarget, resolveTimeouts } from '../../rolesanywhere/http-transport';
+import { resolveRetryOptions } from '../../rolesanywhere/retry';
 import { buildSessionRequest, resolveSessionInput } from '../../rolesanywhere/session-input';
 import { parseSessionResponse } from '../../rolesanywhere/session-response';
-import { fromFile } from '../../signer/from-file';
 import { signX509Request } from '../../sigv4-x509/sign';
-import { x509 } from '../../x509/x509';
 import { createCli } from '../create-cli';
+import { signerFromArgs } from '../options/key-source';
+import { sessionOptionsFromArgs } from '../options/session';
+import { warmUpIdentity } from './warm-up-identity';
+import { warmUpSocket } from './warm-up-socket';
 
 const ARNS = {
   trustAnchorArn:
@@ -17,10 +20,11 @@ const ARNS = {
 class Parsed extends Error {}
 
 /**
- * Runs a credential-process call's steps once, without files or network, while the startup
- * snapshot is built: V8 then keeps their compiled code, and @peculiar/asn1-schema its parsed
- * schemas, in the snapshot instead of making every run build them. Only pure results are left
- * behind: the keys and certificate made here are garbage by the time the snapshot is taken.
+ * Runs a credential-process call's steps once, without files or endpoint, while the startup
+ * snapshot is built: V8 then keeps their compiled code in the snapshot instead of making every
+ * run compile it. Only pure results are left behind: the key, certificate and sockets used here
+ * are garbage or closed by the time the snapshot is taken. Every function compiled here is
+ * deserialized on every run, used or not: warm what a run uses, nothing more.
  */
 export async function warmUp(): Promise<void> {
   // The command line up to its handler: a middleware stops there.
@@ -36,29 +40,28 @@ export async function warmUp(): Promise<void> {
     if (!(error instanceof Parsed)) throw error;
   }
 
-  // A key and certificate as files would give them (PEM), read, checked and signed with.
-  const ec = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = await webcrypto.subtle.generateKey(ec, true, ['sign', 'verify']);
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: 'CN=warm-up',
-    notBefore: new Date(Date.now() - 60_000),
-    notAfter: new Date(Date.now() + 3_600_000),
-    keys,
-    signingAlgorithm: ec,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-    ],
+  // Key files as PEM: read, checked and signed with (@peculiar/x509 is not involved).
+  const identity = warmUpIdentity();
+  const signer = await signerFromArgs({
+    certificate: identity.certificatePem,
+    privateKey: identity.privateKeyPem,
   });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const signer = await fromFile({
-    certificate: certificate.toString('pem'),
-    privateKey: `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64')}\n-----END PRIVATE KEY-----\n`,
+  const options = sessionOptionsFromArgs(
+    { ...ARNS, sessionDuration: 3600, verifySsl: true, withProxy: false },
+    signer,
+  );
+  const input = resolveSessionInput(options);
+  resolveRetryOptions(options.retries);
+  resolveTimeouts(options.timeouts);
+  const signed = await signX509Request(buildSessionRequest(input, 'warm-up'), {
+    signer,
+    region: input.region,
   });
-  const input = resolveSessionInput(ARNS);
-  await signX509Request(buildSessionRequest(input, 'warm-up'), { signer, region: input.region });
+  requestTarget(signed);
   await signer.close();
+
+  // The build's loopback peer (scripts/build-snapshot.mjs): node:net's client path, compiled.
+  await warmUpSocket(Number(process.env.RA_SNAPSHOT_WARM_UP_PORT) || undefined);
 
   const expiration = new Date(Date.now() + 3_600_000).toISOString();
   const body = JSON.stringify({
