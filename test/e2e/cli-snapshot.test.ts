@@ -55,6 +55,15 @@ const scriptRun = (args: string[], env?: NodeJS.ProcessEnv) => exec(process.exec
  * accepts the connection and never answers (exec keeps the pid: sh became node).
  */
 async function commandLineOf(launcher: string, env: NodeJS.ProcessEnv, keyArgs: string[]): Promise<string[]> {
+  return (await processOf(launcher, env, keyArgs)).argv;
+}
+
+/** The command line and environment of the process the launcher became (see commandLineOf). */
+async function processOf(
+  launcher: string,
+  env: NodeJS.ProcessEnv,
+  keyArgs: string[],
+): Promise<{ argv: string[]; environ: string[] }> {
   const silent: Server = createServer(() => {});
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   const { port } = silent.address() as { port: number };
@@ -65,7 +74,9 @@ async function commandLineOf(launcher: string, env: NodeJS.ProcessEnv, keyArgs: 
   });
   try {
     await connected;
-    return readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const read = (file: string) =>
+      readFileSync(`/proc/${child.pid}/${file}`, 'utf8').split('\0').filter(Boolean);
+    return { argv: read('cmdline'), environ: read('environ') };
   } finally {
     child.kill('SIGKILL');
     silent.close();
@@ -120,6 +131,11 @@ describe('bin/rolesanywhere-agent with the startup snapshot', () => {
     const argv = await commandLineOf(CLI, process.env, fileArgs);
     expect(argv.slice(1, 5)).toEqual(['--snapshot-blob', `${ROOT}/bin/../dist/cli.blob`, '--', CLI]);
     expect(argv[0]).toBe(readFileSync(STAMP, 'utf8').trim());
+  });
+
+  it('asks glibc for transparent huge pages in the snapshot run', async () => {
+    const { environ } = await processOf(CLI, { ...process.env, GLIBC_TUNABLES: '' }, fileArgs);
+    expect(environ).toContain('GLIBC_TUNABLES=glibc.malloc.hugetlb=1');
   });
 
   it('prints credential_process JSON with key files, nothing on stderr', async () => {
