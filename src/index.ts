@@ -47,6 +47,7 @@ export {
   createCredentialScope,
   createStringToSign,
   receivedRequestFrom,
+  type SignedX509Request,
   type SignX509Options,
   signX509Request,
   VERIFY_ERROR_RESPONSES,

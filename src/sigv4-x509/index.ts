@@ -20,7 +20,14 @@ export { createCanonicalUri } from './canonical-uri';
 export { createCredentialScope, formatAmzDate, parseAmzDate } from './credential-scope';
 export { hashPayload, sha256Hex } from './hashed-payload';
 export { receivedRequestFrom } from './received-request';
-export type { QueryBag, ReceivedHeaders, ReceivedRequest, RequestBody, X509SignableRequest } from './request';
+export type {
+  QueryBag,
+  ReceivedHeaders,
+  ReceivedRequest,
+  RequestBody,
+  SignedX509Request,
+  X509SignableRequest,
+} from './request';
 export { hostHeader, type SignX509Options, signX509Request } from './sign';
 export { createStringToSign } from './string-to-sign';
 export { uriEscape } from './uri-escape';

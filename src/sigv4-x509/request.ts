@@ -21,6 +21,11 @@ export interface X509SignableRequest {
   body?: RequestBody;
 }
 
+/** What signX509Request returns: a fresh request with a query of its own. */
+export interface SignedX509Request extends X509SignableRequest {
+  query: Record<string, string | string[] | null>;
+}
+
 export interface ReceivedRequest {
   method: string;
   path: string;
