@@ -3,6 +3,7 @@ import { AgentError } from '../errors';
 import { createLogger } from '../log';
 import type { NativeBindings } from '../native';
 import { socketFd } from '../native';
+import { leaveOneCoreToTheEventLoop } from '../pkcs11/native-sign';
 import type { Signer } from '../signer/signer';
 import { createAgentMetrics } from './agent-metrics';
 import { createAgentServer } from './agent-server';
@@ -59,6 +60,8 @@ export interface Agent {
  * background), an HTTP/1.1 server on the Unix socket, audit log and metrics.
  */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
+  // The event loop serves the socket: token signatures get the other cores (before any key opens).
+  leaveOneCoreToTheEventLoop();
   let config = options.config;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const env = options.env ?? process.env;
