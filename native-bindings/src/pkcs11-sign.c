@@ -89,6 +89,9 @@ static void execute_sign(CK_FUNCTION_LIST_PTR functions, sign_job_t *job) {
 
 static void *signing_thread(void *data) {
   bound_module_t *bound = data;
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), "ra-token-sign"); /* as top -H and perf show it */
+#endif
   for (;;) {
     pthread_mutex_lock(&bound->lock);
     bound->idle++;
