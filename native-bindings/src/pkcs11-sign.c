@@ -79,10 +79,17 @@ static void execute_sign(CK_FUNCTION_LIST_PTR functions, sign_job_t *job) {
   if (job->rv == CKR_BUFFER_TOO_SMALL && length > job->output_length && length <= MAX_SIGNATURE) {
     /* The operation stays active after CKR_BUFFER_TOO_SMALL: ask again with the size it gave. */
     unsigned char *bigger = realloc(job->output, length);
-    if (bigger == NULL) return;
-    job->output = bigger;
-    job->output_length = length;
-    job->rv = functions->C_Sign(job->session, job->input, job->input_length, job->output, &length);
+    if (bigger != NULL) {
+      job->output = bigger;
+      job->output_length = length;
+      job->rv = functions->C_Sign(job->session, job->input, job->input_length, job->output, &length);
+    }
+  }
+  if (job->rv == CKR_BUFFER_TOO_SMALL) {
+    /* Still active: end it (PKCS#11 3.0: C_SignInit with no mechanism), or the session's next
+     * C_SignInit would fail with CKR_OPERATION_ACTIVE. A 2.x module may refuse; nothing else to try. */
+    functions->C_SignInit(job->session, NULL, job->key);
+    return;
   }
   if (job->rv == CKR_OK) job->output_length = length;
 }
