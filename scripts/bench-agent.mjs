@@ -318,20 +318,19 @@ async function startAgentProcess() {
   const config = join(dir, 'agent.yaml');
   writeFileSync(config, configText());
   const socket = join(dir, 'run', 'agent.sock');
-  // Started as users start it: the launcher, which adds the agent's V8 flags. It finds node on
-  // PATH: this one first. BENCH_AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
-  // reaches it through NODE_OPTIONS.
-  const extra = process.env.BENCH_AGENT_NODE_ARGS;
+  // Started as users start it: the launcher, which adds the agent's V8 flags; it finds node on
+  // PATH, this one first. BENCH_AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof",
+  // which NODE_OPTIONS may not carry) runs node on the launcher's script directly instead: a
+  // profile then lacks the launcher's flags.
+  const extra = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const launcher = join(root, 'bin', 'rolesanywhere-agent');
+  const agentArgs = ['agent', '--config', config, '--socket', socket, '--audit-log', join(dir, 'audit.log')];
   const child = spawn(
-    join(root, 'bin', 'rolesanywhere-agent'),
-    ['agent', '--config', config, '--socket', socket, '--audit-log', join(dir, 'audit.log')],
+    extra.length > 0 ? process.execPath : launcher,
+    extra.length > 0 ? [...extra, launcher, ...agentArgs] : agentArgs,
     {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: {
-        ...process.env,
-        PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
-        ...(extra ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${extra}`.trim() } : {}),
-      },
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
     },
   );
   children.push(child);
