@@ -9,7 +9,7 @@ const CURVES: Record<string, EcCurve> = { prime256v1: 'P-256', secp384r1: 'P-384
 /**
  * A Signer over a private key held in this process (a key file). Key/certificate matching
  * is the caller's job: this only signs. A LazyCertificate is parsed only if `certificate` is
- * read: signing a request takes `certificateDer`.
+ * read: signing a request takes `leaf`.
  */
 export function fromKeyObject(
   privateKey: KeyObject,
@@ -37,7 +37,9 @@ export function fromKeyObject(
     get certificate() {
       return isLazyCertificate(certificate) ? certificate.parsed() : certificate;
     },
-    certificateDer: isLazyCertificate(certificate) ? certificate.der : new Uint8Array(certificate.rawData),
+    leaf: isLazyCertificate(certificate)
+      ? { der: certificate.der, serialNumber: certificate.fields.serialNumber }
+      : { der: new Uint8Array(certificate.rawData), serialNumber: certificate.serialNumber },
     chain,
     async sign(data: Uint8Array, digest: Digest = 'SHA256') {
       // dsaEncoding 'der' gives the ECDSA-Sig-Value Roles Anywhere expects; RSA defaults to PKCS#1 v1.5.

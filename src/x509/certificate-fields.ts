@@ -80,14 +80,6 @@ export function readCertificateFields(der: Uint8Array): CertificateFields | unde
   };
 }
 
-/** Only the serial (cheaper than every field): undefined when the DER is not a certificate's shape. */
-export function readSerialNumber(der: Uint8Array): string | undefined {
-  const tbs = tbsFields(der);
-  const serial = tbs?.[tbs[0]?.tag === VERSION ? 1 : 0];
-  if (serial?.tag !== INTEGER || serial.end === serial.start) return undefined;
-  return serialHex(der.subarray(serial.start, serial.end));
-}
-
 /** The fields of tbsCertificate, after checking Certificate ::= SEQUENCE { tbs, algorithm, signature }. */
 function tbsFields(der: Uint8Array): DerElement[] | undefined {
   const certificate = readElement(der, 0);

@@ -21,7 +21,7 @@ describe('signerLeaf', () => {
     const signer = await fromFile({ certificate: leaf.certPem, privateKey: leaf.keyPem });
     const parsed = new x509.X509Certificate(leaf.certPem);
     const unparsed = {
-      certificateDer: signer.certificateDer,
+      ...(signer.leaf ? { leaf: signer.leaf } : {}),
       get certificate(): x509.X509Certificate {
         throw new Error('certificate read');
       },
@@ -32,7 +32,7 @@ describe('signerLeaf', () => {
     expect(BigInt(`0x${read.serialNumber}`)).toBe(BigInt(`0x${leaf.serialHex}`));
   });
 
-  it('falls back to the certificate of a signer without certificateDer', () => {
+  it('falls back to the certificate of a signer without a leaf of its own', () => {
     const parsed = new x509.X509Certificate(leaf.certPem);
     const read = signerLeaf({ certificate: parsed });
     expect(Buffer.from(read.der).equals(Buffer.from(parsed.rawData))).toBe(true);
@@ -44,8 +44,7 @@ describe('signerLeaf', () => {
     const parsed = fromKeyObject(createPrivateKey(leaf.keyPem), new x509.X509Certificate(leaf.certPem), []);
     expect(signer.certificate.subject).toBe(parsed.certificate.subject);
     expect(signer.certificate).toBe(signer.certificate);
-    expect(Buffer.from(signer.certificateDer ?? []).equals(Buffer.from(parsed.certificateDer ?? []))).toBe(
-      true,
-    );
+    expect(Buffer.from(signer.leaf?.der ?? []).equals(Buffer.from(parsed.leaf?.der ?? []))).toBe(true);
+    expect(signer.leaf?.serialNumber).toBe(parsed.leaf?.serialNumber);
   });
 });
