@@ -2,6 +2,7 @@ import { randomBytes, webcrypto } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { toPem } from '../x509/pem';
 import { x509 } from '../x509/x509';
 
 export interface LocalTls {
@@ -20,11 +21,6 @@ function serial(): string {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0] ?? 0) & 0x7f;
   return bytes.toString('hex');
-}
-
-function pem(label: string, der: ArrayBuffer): string {
-  const body = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n');
-  return `-----BEGIN ${label}-----\n${body}${body.endsWith('\n') ? '' : '\n'}-----END ${label}-----\n`;
 }
 
 /**
@@ -76,7 +72,7 @@ export async function createLocalTls(dir: string, host: string, now = new Date()
   });
   const caPem = ca.toString('pem');
   const cert = `${server.toString('pem')}\n${caPem}\n`;
-  const key = pem('PRIVATE KEY', await subtle.exportKey('pkcs8', serverKeys.privateKey));
+  const key = toPem('PRIVATE KEY', await subtle.exportKey('pkcs8', serverKeys.privateKey));
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const caBundlePath = join(dir, 'ca.pem');
   await writeFile(caBundlePath, `${caPem}\n`);

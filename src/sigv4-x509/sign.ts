@@ -1,5 +1,6 @@
 import type { Signer } from '../signer/signer';
 import { signerLeaf } from '../signer/signer-leaf';
+import { toBase64 } from '../x509/pem';
 import { serialToDecimal } from '../x509/serial';
 import { formatAuthorization } from './authorization';
 import { selectSignedHeaders } from './canonical-headers';
@@ -96,10 +97,4 @@ function copyQuery(query: X509SignableRequest['query']): Record<string, string |
     if (value !== undefined) copy[name] = typeof value === 'string' || value === null ? value : [...value];
   }
   return copy;
-}
-
-function toBase64(der: ArrayBuffer | Uint8Array): string {
-  return (
-    der instanceof Uint8Array ? Buffer.from(der.buffer, der.byteOffset, der.length) : Buffer.from(der)
-  ).toString('base64');
 }

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { toPem } from '../../x509/pem';
 
 /** A key and a self-signed certificate for it, as key files give them (PEM). */
 export interface WarmUpIdentity {
@@ -37,7 +38,7 @@ export function warmUpIdentity(): WarmUpIdentity {
   const signature = sign('sha256', tbs, { key: privateKey, dsaEncoding: 'der' });
   const certificate = der(0x30, tbs, ecdsaWithSha256, der(0x03, Buffer.from([0]), signature));
   return {
-    certificatePem: pem('CERTIFICATE', certificate),
+    certificatePem: toPem('CERTIFICATE', certificate),
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
   };
 }
@@ -55,9 +56,4 @@ function der(tag: number, ...contents: Buffer[]): Buffer {
 
 function hex(text: string): Buffer {
   return Buffer.from(text, 'hex');
-}
-
-function pem(label: string, bytes: Buffer): string {
-  const lines = bytes.toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
