@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { AgentError } from '../errors';
-import { isLazyCertificate, type LazyCertificate } from '../x509/lazy-certificate';
+import { fieldsOf, type LazyCertificate } from '../x509/lazy-certificate';
 import type { X509Certificate } from '../x509/x509';
 
 const SUPPORTED_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
@@ -39,9 +39,7 @@ export function keyMatchesCertificate(
   privateKey: KeyObject,
   certificate: X509Certificate | LazyCertificate,
 ): boolean {
-  const certificateSpki = isLazyCertificate(certificate)
-    ? Buffer.from(certificate.fields.subjectPublicKeyInfo)
-    : Buffer.from(certificate.publicKey.rawData);
+  const certificateSpki = Buffer.from(fieldsOf(certificate).subjectPublicKeyInfo);
   const keySpki = spki(privateKey);
   // Node writes what it reads the same way: equal bytes need no second encoding.
   if (keySpki.equals(certificateSpki)) return true;

@@ -44,6 +44,17 @@ export function isLazyCertificate(value: X509Certificate | LazyCertificate): val
   return typeof (value as LazyCertificate).parsed === 'function';
 }
 
+/** The fields a signer needs, of either kind: read from the DER, or from the parsed certificate. */
+export function fieldsOf(value: X509Certificate | LazyCertificate): CertificateFields {
+  if (isLazyCertificate(value)) return value.fields;
+  return {
+    serialNumber: value.serialNumber,
+    subjectPublicKeyInfo: new Uint8Array(value.publicKey.rawData),
+    ca: value.getExtension(x509.BasicConstraintsExtension)?.ca === true,
+    keyUsage: value.getExtension(x509.KeyUsagesExtension)?.usages,
+  };
+}
+
 /** The @peculiar/x509 certificate of either kind. */
 export function parsedCertificate(value: X509Certificate | LazyCertificate): X509Certificate {
   return isLazyCertificate(value) ? value.parsed() : value;

@@ -1,6 +1,6 @@
 import { AgentError } from '../errors';
-import { isLazyCertificate, type LazyCertificate, parsedCertificate } from './lazy-certificate';
-import { type X509Certificate, x509 } from './x509';
+import { fieldsOf, type LazyCertificate, parsedCertificate } from './lazy-certificate';
+import type { X509Certificate } from './x509';
 
 /** x509.KeyUsageFlags.digitalSignature, the first bit of keyUsage. */
 const DIGITAL_SIGNATURE = 1;
@@ -16,7 +16,7 @@ export function describeCertificate(cert: X509Certificate | LazyCertificate): st
  * a CA certificate, or one whose key usage does not allow digital signatures.
  */
 export function assertUsableLeaf(cert: X509Certificate | LazyCertificate, what = 'certificate'): void {
-  const { ca, keyUsage } = isLazyCertificate(cert) ? cert.fields : leafFields(cert);
+  const { ca, keyUsage } = fieldsOf(cert);
   if (ca) {
     throw new AgentError(
       'CERT_IS_CA',
@@ -35,11 +35,4 @@ export function assertUsableLeaf(cert: X509Certificate | LazyCertificate, what =
       },
     );
   }
-}
-
-function leafFields(cert: X509Certificate): { ca: boolean; keyUsage: number | undefined } {
-  return {
-    ca: cert.getExtension(x509.BasicConstraintsExtension)?.ca === true,
-    keyUsage: cert.getExtension(x509.KeyUsagesExtension)?.usages,
-  };
 }
