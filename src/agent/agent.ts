@@ -3,7 +3,7 @@ import { AgentError } from '../errors';
 import { createLogger } from '../log';
 import type { NativeBindings } from '../native';
 import { socketFd } from '../native';
-import { leaveOneCoreToTheEventLoop } from '../pkcs11/native-sign';
+import { useAgentSigningThreads } from '../pkcs11/native-sign';
 import type { Signer } from '../signer/signer';
 import { createAgentMetrics } from './agent-metrics';
 import { createAgentServer } from './agent-server';
@@ -60,9 +60,11 @@ export interface Agent {
  * background), an HTTP/1.1 server on the Unix socket, audit log and metrics.
  */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
-  // The event loop serves the socket: token signatures get the other cores (before any key opens).
-  leaveOneCoreToTheEventLoop();
   let config = options.config;
+  const startedWith = config;
+  // The event loop serves the socket: token signatures get the other cores unless the config says
+  // otherwise (set before any key opens).
+  useAgentSigningThreads(config.signingThreads);
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const env = options.env ?? process.env;
   const clock = options.now ?? (() => new Date());
@@ -197,6 +199,12 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       logger.warn(
         { socket: next.socket },
         'the socket path changed in the config; it applies at the next restart',
+      );
+    }
+    if (next.signingThreads !== startedWith.signingThreads) {
+      logger.warn(
+        { signingThreads: next.signingThreads ?? 'default' },
+        'signingThreads changed in the config; it applies at the next restart',
       );
     }
     logger.info(result, 'config reloaded');

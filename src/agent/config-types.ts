@@ -56,6 +56,8 @@ export interface AgentConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Seconds between token liveness checks of an idle PKCS#11 profile; 0 turns them off. */
   tokenCheckSeconds: number;
+  /** Signing threads per PKCS#11 module (default: one per core but one); applies at start. */
+  signingThreads?: number;
   limits: AgentLimits;
   profiles: ReadonlyMap<string, ProfileConfig>;
 }

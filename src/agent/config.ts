@@ -1,6 +1,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { AgentError, describeError } from '../errors';
+import { MAX_SIGNING_THREADS } from '../pkcs11/native-sign';
 import { isPkcs11Uri, parsePkcs11Uri } from '../pkcs11/uri';
 import { parseResourceArn } from '../rolesanywhere/arn';
 import {
@@ -64,6 +65,7 @@ const TOP_KEYS = [
   'auditLog',
   'logLevel',
   'tokenCheckSeconds',
+  'signingThreads',
   'pkcs11Lib',
   'limits',
   'profiles',
@@ -156,6 +158,7 @@ export function parseAgentConfig(text: string, source: string, options: ConfigOp
   const auditLog = read.string(['auditLog'], root.auditLog);
   const logLevel = read.oneOf(['logLevel'], root.logLevel, LOG_LEVELS) ?? 'info';
   const tokenCheckSeconds = read.integer(['tokenCheckSeconds'], root.tokenCheckSeconds, 0, 86_400) ?? 60;
+  const signingThreads = read.integer(['signingThreads'], root.signingThreads, 1, MAX_SIGNING_THREADS);
   const defaultModule = read.string(['pkcs11Lib'], root.pkcs11Lib);
   const limits = readLimits(root.limits, read, issue);
 
@@ -201,6 +204,7 @@ export function parseAgentConfig(text: string, source: string, options: ConfigOp
       : { auditLog: isAbsolute(auditLog) ? auditLog : resolve(baseDir, auditLog) }),
     logLevel,
     tokenCheckSeconds,
+    ...(signingThreads === undefined ? {} : { signingThreads }),
     limits,
     profiles,
   };

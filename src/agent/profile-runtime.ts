@@ -3,6 +3,7 @@ import { type CachedProvider, createCachedProvider } from '../credentials/cached
 import type { Credentials } from '../credentials/types';
 import { isAgentError } from '../errors';
 import { resolveModulePath } from '../pkcs11/module-path';
+import { sessionsToFeedSigningThreads } from '../pkcs11/native-sign';
 import { parsePkcs11Uri } from '../pkcs11/uri';
 import { createSession } from '../rolesanywhere';
 import type { Digest, Signer } from '../signer/signer';
@@ -122,6 +123,7 @@ export async function openProfileSigner(
     const pin = systemdCredentialPin(key.pinCredential, env);
     return fromPkcs11({
       uri: key.uri,
+      sessions: sessionsToFeedSigningThreads(),
       ...(key.certificate === undefined ? {} : { certificate: key.certificate }),
       ...(key.intermediates === undefined ? {} : { intermediates: key.intermediates }),
       ...(key.module === undefined ? {} : { module: key.module }),

@@ -7,6 +7,12 @@ export interface SessionPoolOptions<S> {
   open: () => S;
   /** Closes one session; errors are ignored (the session may already be gone). */
   close: (session: S) => void;
+  /**
+   * Whether an error of `open` says the module has no more sessions to give (CKR_SESSION_COUNT):
+   * with sessions already open, the pool then stops growing there and the caller waits for one
+   * of them, where it would fail.
+   */
+  isSessionLimit?: (error: unknown) => boolean;
 }
 
 /**
@@ -24,7 +30,7 @@ export interface SessionPool<S> {
   resume(): void;
   /** Like suspend, then refuses every waiting and future acquisition. Safe to call twice. */
   close(): Promise<void>;
-  /** Raises the bound (never lowers it). */
+  /** Raises the bound (never lowers it, nor raises it past a session limit the module reported). */
   grow(size: number): void;
   readonly size: number;
   /** Sessions open now (idle or in use). */
@@ -38,6 +44,7 @@ interface Waiter<S> {
 
 export function createSessionPool<S>(options: SessionPoolOptions<S>): SessionPool<S> {
   let size = Math.max(1, Math.floor(options.size));
+  let limit = Number.POSITIVE_INFINITY;
   const idle: S[] = [];
   const waiters: Waiter<S>[] = [];
   let leased = 0;
@@ -49,20 +56,35 @@ export function createSessionPool<S>(options: SessionPoolOptions<S>): SessionPoo
     new AgentError('SIGNER_CLOSED', 'the pkcs11 signer is closed', { hint: 'create a new signer' });
   const available = () => !suspended && !closed && (idle.length > 0 || leased + idle.length < size);
 
-  function take(): S {
-    const session = idle.pop() ?? options.open();
+  /** A session, or undefined when the module just reported its limit (the bound is lowered to it). */
+  function take(): S | undefined {
+    let session = idle.pop();
+    if (session === undefined) {
+      try {
+        session = options.open();
+      } catch (error) {
+        const opened = leased + idle.length;
+        if (opened === 0 || !options.isSessionLimit?.(error)) throw error;
+        limit = opened;
+        size = Math.min(size, limit);
+        return undefined;
+      }
+    }
     leased++;
     return session;
   }
 
   function serve(): void {
     while (waiters.length > 0 && available()) {
-      const waiter = waiters.shift() as Waiter<S>;
+      let session: S | undefined;
       try {
-        waiter.resolve(take());
+        session = take();
       } catch (error) {
-        waiter.reject(error);
+        (waiters.shift() as Waiter<S>).reject(error);
+        continue;
       }
+      if (session === undefined) return; // at the module's limit: the next release serves it
+      (waiters.shift() as Waiter<S>).resolve(session);
     }
   }
 
@@ -92,7 +114,8 @@ export function createSessionPool<S>(options: SessionPoolOptions<S>): SessionPoo
       if (closed) return Promise.reject(closedError());
       if (waiters.length === 0 && available()) {
         try {
-          return Promise.resolve(take());
+          const session = take();
+          if (session !== undefined) return Promise.resolve(session);
         } catch (error) {
           return Promise.reject(error);
         }
@@ -140,7 +163,7 @@ export function createSessionPool<S>(options: SessionPoolOptions<S>): SessionPoo
       closeIdle();
     },
     grow(next) {
-      size = Math.max(size, Math.floor(next));
+      size = Math.min(limit, Math.max(size, Math.floor(next)));
       serve();
     },
     get size() {

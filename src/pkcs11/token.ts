@@ -149,6 +149,8 @@ async function createShared(
       return session;
     },
     close: (session) => closeIfCurrent(module, session, openedIn.get(session) ?? -1),
+    // A token with fewer sessions than asked for (a small HSM, other programs holding some).
+    isSessionLimit: (error) => rvOf(error) === RV.SESSION_COUNT,
   });
   let reconnecting: { epoch: number; promise: Promise<void> } | undefined;
 

@@ -130,7 +130,14 @@ describe('the agent command as a process', () => {
       await waitFor(() => existsSync(socket), 15_000, `agent on ${socket} (stderr: ${agent.stderr()})`);
       // The launcher execs node: the pid is node's, and its arguments carry the flags.
       const argv = readFileSync(`/proc/${agent.child.pid}/cmdline`, 'utf8').split('\0');
-      expect(argv).toEqual(expect.arrayContaining(['--max-semi-space-size=2', '--v8-pool-size=2', 'agent']));
+      expect(argv).toEqual(
+        expect.arrayContaining([
+          '--max-semi-space-size=2',
+          '--v8-pool-size=2',
+          '--single-threaded-gc',
+          'agent',
+        ]),
+      );
     } finally {
       agent.child.kill('SIGTERM');
       expect(await agent.exited).toBe(0);

@@ -56,6 +56,7 @@ describe('agent config', () => {
     expect(config.socketGroup).toBe(2500);
     expect(config.logLevel).toBe('debug');
     expect(config.tokenCheckSeconds).toBe(60);
+    expect(config.signingThreads).toBeUndefined();
     expect(edge).toMatchObject({
       name: 'edge',
       key: { kind: 'file', certificate: pki.leaf.certPath, privateKey: pki.leaf.keyPath },
@@ -131,6 +132,16 @@ describe('agent config', () => {
     expect(error?.code).toBe('CONFIG_INVALID');
     expect(error?.message).toMatch(new RegExp(`^${source}:\\d+: .+ \\(and 5 more problems\\)$`));
     expect(error?.hint).toContain('--check-config');
+  });
+
+  it('takes signingThreads from 1 to 16 and names any other value', () => {
+    const withThreads = (value: string) => `signingThreads: ${value}\nprofiles:\n${goodProfile()}`;
+    expect(parseAgentConfig(withThreads('8'), source, { directory }).signingThreads).toBe(8);
+    for (const value of ['0', '17', '2.5', 'many']) {
+      expect(issuesOf(withThreads(value))).toEqual([
+        { line: 1, key: 'signingThreads', message: 'must be a whole number from 1 to 16' },
+      ]);
+    }
   });
 
   it('reports YAML syntax errors and duplicate keys with their line', () => {

@@ -115,3 +115,67 @@ describe('createSessionPool', () => {
     expect(pool.size).toBe(2);
   });
 });
+
+describe('createSessionPool at the module session limit', () => {
+  const LIMIT_REACHED = new Error('CKR_SESSION_COUNT');
+
+  /** A module that gives at most `limit` sessions, as a small HSM does. */
+  function limited(limit: number, size: number) {
+    let open = 0;
+    let next = 1;
+    const pool = createSessionPool<number>({
+      size,
+      open: () => {
+        if (open >= limit) throw LIMIT_REACHED;
+        open++;
+        return next++;
+      },
+      close: () => {
+        open--;
+      },
+      isSessionLimit: (error) => error === LIMIT_REACHED,
+    });
+    return pool;
+  }
+
+  it('makes the caller wait for an open session instead of failing, and stops growing there', async () => {
+    const pool = limited(2, 8);
+    const a = await pool.acquire();
+    const b = await pool.acquire();
+    let third: number | undefined;
+    const waiting = pool.acquire().then((session) => {
+      third = session;
+      return session;
+    });
+    await Promise.resolve();
+    expect(third).toBeUndefined();
+    expect(pool.size).toBe(2);
+    expect(pool.tryAcquire()).toBeUndefined();
+    pool.release(a);
+    expect(await waiting).toBe(a);
+    pool.grow(16);
+    expect(pool.size).toBe(2);
+    pool.release(b);
+  });
+
+  it('still fails when the module gives no session at all', async () => {
+    const pool = limited(0, 4);
+    await expect(pool.acquire()).rejects.toBe(LIMIT_REACHED);
+  });
+
+  it('fails a waiter whose open fails for another reason', async () => {
+    let fail = false;
+    const pool = createSessionPool<number>({
+      size: 2,
+      open: () => {
+        if (fail) throw new Error('CKR_DEVICE_ERROR');
+        return 1;
+      },
+      close: () => {},
+      isSessionLimit: () => false,
+    });
+    await pool.acquire();
+    fail = true;
+    await expect(pool.acquire()).rejects.toThrow('CKR_DEVICE_ERROR');
+  });
+});
