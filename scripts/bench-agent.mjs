@@ -8,7 +8,9 @@
 // Prints a markdown table for docs/performance.md.
 // Usage: node scripts/bench-agent.mjs [--seconds 3] [--rounds 5] [--concurrency 64] [--sessions 4]
 //          [--requests 1000000] [--max-seconds 240] [--only sign|credentials]
-// BENCH_AGENT_NODE_ARGS adds node flags to the agent process (e.g. --cpu-prof).
+// BENCH_AGENT_NODE_ARGS adds node flags to the agent process (e.g. --cpu-prof, --trace-gc),
+// BENCH_AGENT_STDOUT=1 shows the agent's standard output (where --trace-gc writes), and
+// BENCH_AGENT_CONFIG adds top-level lines to its config (e.g. "signingThreads: 2").
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -150,7 +152,7 @@ const loadGenerator = join(cache, 'bench-load');
 execFileSync('cc', ['-std=c11', '-O2', '-o', loadGenerator, join(root, 'scripts', 'bench-load.c')]);
 
 function configText(socketGroup = '') {
-  return `${socketGroup}logLevel: warn
+  return `${socketGroup}${process.env.BENCH_AGENT_CONFIG ? `${process.env.BENCH_AGENT_CONFIG}\n` : ''}logLevel: warn
 profiles:
   hsm:
     pkcs11: "pkcs11:token=bench;id=%01;type=private?module-path=${MODULE}&pin-source=${pinFile}"
@@ -302,6 +304,30 @@ function rawSigningInChild() {
 }
 
 // --- the agent as its own process ------------------------------------------------------------------
+/**
+ * Where the agent's resident memory is (KiB): anonymous (heaps) and file-backed (code) from
+ * smaps_rollup, the V8 heap and memory held outside it (Buffers) from its /v1/metrics.
+ */
+async function agentMemory(client, pid) {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(text)?.[1] ?? 0);
+  const metrics = (await client.send('GET /v1/metrics HTTP/1.1\r\nHost: agent\r\n\r\n')).body.toString();
+  const gauge = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN) / 1024;
+  return {
+    rss: field('Rss'),
+    anonymous: field('Anonymous'),
+    file: field('Rss') - field('Anonymous'),
+    heap: gauge('nodejs_heap_size_total_bytes'),
+    external: gauge('nodejs_external_memory_bytes'),
+  };
+}
+
+/** One line on the agent's memory: where the resident memory is. */
+function describeMemory(memory) {
+  const mib = (kib) => `${(kib / 1024).toFixed(1)} MiB`;
+  return `${mib(memory.rss)}: ${mib(memory.anonymous)} anonymous (V8 heap ${mib(memory.heap)}, Buffers ${mib(memory.external)}), ${mib(memory.file)} file-backed`;
+}
+
 function rssKib(pid) {
   return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 }
@@ -329,7 +355,7 @@ async function startAgentProcess() {
     extra.length > 0 ? process.execPath : launcher,
     extra.length > 0 ? [...extra, launcher, ...agentArgs] : agentArgs,
     {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', process.env.BENCH_AGENT_STDOUT ? 'inherit' : 'ignore', 'pipe'],
       env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
     },
   );
@@ -455,8 +481,16 @@ async function soak(agentProcess) {
       }
     }),
   );
+  const memory = await agentMemory(clients[0], child.pid);
   for (const client of clients) client.close();
-  return { done, seconds: (Date.now() - started) / 1000, rssStart, rssAt100k, rssEnd: rssKib(child.pid) };
+  return {
+    memory,
+    done,
+    seconds: (Date.now() - started) / 1000,
+    rssStart,
+    rssAt100k,
+    rssEnd: memory.rss,
+  };
 }
 
 // --- run ------------------------------------------------------------------------------------------
@@ -470,12 +504,15 @@ const agentProcess = await startAgentProcess();
 let raw;
 let viaAgent;
 let cpuShare;
+const roundRates = { raw: [], agent: [] };
 for (let round = 0; round < (args.only === 'credentials' ? 0 : ROUNDS); round++) {
   const r = rawSigningInChild();
+  roundRates.raw.push(r.rate);
   if (!raw || r.rate > raw.rate) raw = r;
   const agentCpu0 = cpuOf(agentProcess.child.pid);
   const wall0 = Date.now();
   const a = overSocket(agentProcess.socket, SIGN_REQUEST);
+  roundRates.agent.push(a.rate);
   if (!viaAgent || a.rate > viaAgent.rate) {
     viaAgent = a;
     cpuShare = {
@@ -484,8 +521,13 @@ for (let round = 0; round < (args.only === 'credentials' ? 0 : ROUNDS); round++)
     };
   }
 }
+const thousands = (rates) => rates.map((rate) => (rate / 1000).toFixed(1)).join(' ');
 if (args.only === 'sign') {
   // Quick iterations on the signing path alone.
+  console.log(`rounds (k/s): raw ${thousands(roundRates.raw)}; agent ${thousands(roundRates.agent)}`);
+  const client = await createClient(agentProcess.socket);
+  console.log(`agent after signing: ${describeMemory(await agentMemory(client, agentProcess.child.pid))}`);
+  client.close();
   console.log(
     `cpu during the best agent sign run: agent ${cpuShare.agent.toFixed(2)} cores, client ${cpuShare.client.toFixed(2)} cores`,
   );
@@ -538,6 +580,9 @@ console.log(
   `| ratio agent / raw (goal >= 0.80) | ${ratio.toFixed(2)} ${ratio >= 0.8 ? 'OK' : 'BELOW GOAL'} (CPU in the agent run: agent ${cpuShare.agent.toFixed(2)} cores, client ${cpuShare.client.toFixed(2)}) | | |`,
 );
 console.log(
+  `| signing rounds (thousands/s, in order) | raw ${thousands(roundRates.raw)}; agent ${thousands(roundRates.agent)} | | |`,
+);
+console.log(
   `| GET /v1/profiles/hsm/credentials (cached, best of 3 runs) | ${fmt(credentials.rate)} requests/s | ${ms(credentials.p50)} | ${ms(credentials.p99)} |`,
 );
 console.log(
@@ -546,6 +591,7 @@ console.log(
 console.log(
   `| agent RSS at start of the soak / after 100k / after ${fmt(soakResult.done)} requests | ${mib(soakResult.rssStart)} / ${mib(soakResult.rssAt100k)} / ${mib(soakResult.rssEnd)} | | |`,
 );
+console.log(`| … at the end: where it is | ${describeMemory(soakResult.memory)} | | |`);
 console.log(
   `| soak duration | ${soakResult.seconds.toFixed(1)} s (${fmt(soakResult.done / soakResult.seconds)} requests/s${soakResult.done < TOTAL_REQUESTS ? `; stopped at --max-seconds ${MAX_SECONDS}` : ''}) | | |`,
 );

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { AgentError } from '../errors';
 import type { Digest, KeyType } from '../signer/signer';
@@ -37,8 +37,12 @@ export interface SigningPlan {
   input(data: Uint8Array): Buffer;
 }
 
+/**
+ * One-shot: no Hash object whose OpenSSL context lives until a garbage collection reaches it
+ * (under load in the agent, those contexts held megabytes of C heap between collections).
+ */
 function hashOf(digest: Digest, data: Uint8Array): Buffer {
-  return createHash(HASH[digest]).update(data).digest();
+  return hash(HASH[digest], data, 'buffer');
 }
 
 /**
