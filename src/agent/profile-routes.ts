@@ -22,6 +22,17 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** The JSON of each credentials object the cache hands out, made once: the route is the hot path. */
 const bodies = new WeakMap<Credentials, string>();
 
+/**
+ * The bytes of base64 `data` in memory of their own. Buffer.from would slice them from Node's
+ * shared 8 KiB pool: a request that outlives two young-generation collections (the agent keeps
+ * 64 in flight) then holds the whole slab in the old generation until a full collection.
+ */
+function ownBuffer(data: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(data, 'base64'));
+  bytes.write(data, 'base64');
+  return bytes;
+}
+
 /** GET .../credentials: the credential_process JSON, from memory when valid. */
 export async function credentialsRoute(runtime: ProfileRuntime): Promise<RouteResult> {
   const { credentials } = await runtime.credentials();
@@ -58,11 +69,14 @@ export async function signRoute(runtime: ProfileRuntime, body: Buffer): Promise<
       'data must be the bytes to sign in base64 (standard alphabet, padded)',
     );
   }
-  const signature = await runtime.sign(Buffer.from(data, 'base64'), digest as Digest);
+  const signature = await runtime.sign(ownBuffer(data), digest as Digest);
+  const encoded = Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength).toString(
+    'base64',
+  );
   return {
     status: 200,
     contentType: JSON_TYPE,
-    body: `${JSON.stringify({ signature: Buffer.from(signature).toString('base64'), digest })}\n`,
+    body: `${JSON.stringify({ signature: encoded, digest })}\n`,
     digest: digest as Digest,
   };
 }

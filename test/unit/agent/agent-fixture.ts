@@ -94,7 +94,9 @@ export interface TestAgent {
 export async function startTestAgent(
   dir: string,
   configText: string,
-  options: Partial<Pick<AgentOptions, 'now' | 'env' | 'socket'>> & { logLevel?: 'debug' | 'info' } = {},
+  options: Partial<Pick<AgentOptions, 'now' | 'env' | 'socket' | 'openSigner'>> & {
+    logLevel?: 'debug' | 'info';
+  } = {},
 ): Promise<TestAgent> {
   const configPath = join(dir, 'agent.yaml');
   const auditPath = join(dir, 'audit.log');
@@ -111,6 +113,7 @@ export async function startTestAgent(
     native: loadNative(),
     ...(options.now ? { now: options.now } : {}),
     ...(options.env ? { env: options.env } : {}),
+    ...(options.openSigner ? { openSigner: options.openSigner } : {}),
   });
   return {
     agent,
