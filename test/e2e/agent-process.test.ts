@@ -24,6 +24,7 @@ import {
   rssKib,
   runEntry,
   spawnEntry,
+  waitUntilHealthy,
 } from '../unit/agent/agent-process';
 import { pipeline, prng, semanticGarbage } from '../unit/agent/fuzz-requests';
 import { SECRET_ACCESS_KEY, SESSION_TOKEN } from '../unit/rolesanywhere/canned-endpoint';
@@ -73,16 +74,7 @@ async function startAgentProcess(configText: string, extraArgs: string[] = []): 
     audit,
     ...extraArgs,
   ]);
-  await waitFor(
-    async () =>
-      existsSync(socket) &&
-      (await request(socket, 'GET', '/v1/health').then(
-        (r) => r.status === 200,
-        () => false,
-      )),
-    15_000,
-    `agent on ${socket} (stderr: ${agent.stderr().slice(-500)})`,
-  );
+  await waitUntilHealthy(agent, socket);
   return { process: agent, socket, config, audit };
 }
 

@@ -1,5 +1,5 @@
 import { createPublicKey, verify } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +15,8 @@ import {
   request,
   startCannedEndpoint,
   TRUST_ANCHOR,
-  waitFor,
 } from '../unit/agent/agent-fixture';
-import { spawnEntry } from '../unit/agent/agent-process';
+import { spawnEntry, waitUntilHealthy } from '../unit/agent/agent-process';
 
 const PIN = '2468';
 const tmp = makeTempDir('ra-agent-threads-');
@@ -77,16 +76,7 @@ async function signingThreadsUnderLoad(configLine: string, total: number): Promi
     },
   );
   try {
-    await waitFor(
-      async () =>
-        existsSync(socket) &&
-        (await request(socket, 'GET', '/v1/health').then(
-          (reply) => reply.status === 200,
-          () => false,
-        )),
-      20_000,
-      `agent on ${socket} (stderr: ${agent.stderr().slice(-500)})`,
-    );
+    await waitUntilHealthy(agent, socket, 20_000);
     const publicKey = createPublicKey(pki.leaf.certPem);
     let sent = 0;
     let verified = 0;

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request, waitFor } from './agent-fixture';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 const CLI = join(ROOT, 'bin', 'rolesanywhere-agent');
@@ -74,6 +75,24 @@ export async function spawnEntry(
     stderr: () => Buffer.concat(err).toString(),
     exited,
   };
+}
+
+/** Waits until the agent process answers GET /v1/health with 200 on `socket` (its stderr in the failure). */
+export async function waitUntilHealthy(
+  agent: AgentProcess,
+  socket: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  await waitFor(
+    async () =>
+      existsSync(socket) &&
+      (await request(socket, 'GET', '/v1/health').then(
+        (reply) => reply.status === 200,
+        () => false,
+      )),
+    timeoutMs,
+    `agent on ${socket} (stderr: ${agent.stderr().slice(-500)})`,
+  );
 }
 
 /** Runs the entry to completion. */
