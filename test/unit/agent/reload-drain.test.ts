@@ -8,6 +8,7 @@ import {
   freshCredentials,
   makePki,
   type Pki,
+  readLines,
   request,
   startCannedEndpoint,
   startTestAgent,
@@ -76,6 +77,28 @@ describe('reload (SIGHUP) and drain (SIGTERM), in process', () => {
       test.writeConfig('profiles:\n  a: {certificate: 42}\n');
       await expect(test.agent.reload()).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
       expect((await request(test.socket, 'GET', '/v1/profiles/b/credentials')).status).toBe(200);
+    } finally {
+      await test.close();
+    }
+  });
+
+  it('says on reload that a changed signingThreads applies at the next restart, and only then', async () => {
+    const profiles = ['profiles:', fileProfileYaml('a', pki.leaf, endpoint.url)].join('\n');
+    const test = await startTestAgent(tmp.path, profiles);
+    const restartNotes = () =>
+      readLines(test.logPath).filter((line) => String(line.msg).startsWith('signingThreads changed'));
+    try {
+      await test.agent.reload();
+      expect(restartNotes()).toEqual([]);
+      test.writeConfig(`signingThreads: 6\n${profiles}`);
+      expect(await test.agent.reload()).toMatchObject({ kept: ['a'] });
+      expect(restartNotes()).toEqual([
+        expect.objectContaining({
+          level: 40,
+          signingThreads: 6,
+          msg: 'signingThreads changed in the config; it applies at the next restart',
+        }),
+      ]);
     } finally {
       await test.close();
     }
