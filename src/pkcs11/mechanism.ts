@@ -37,10 +37,7 @@ export interface SigningPlan {
   input(data: Uint8Array): Buffer;
 }
 
-/**
- * One-shot: no Hash object whose OpenSSL context lives until a garbage collection reaches it
- * (under load in the agent, those contexts held megabytes of C heap between collections).
- */
+/** One-shot: no Hash object per signature, whose OpenSSL context lives until a collection reaches it. */
 function hashOf(digest: Digest, data: Uint8Array): Buffer {
   return hash(HASH[digest], data, 'buffer');
 }
