@@ -80,18 +80,12 @@ export function createAgentMetrics() {
       return renderMetrics([
         requests.family(),
         rejected.family(),
-        {
-          name: 'rolesanywhere_agent_connections',
-          help: 'Client connections open now.',
-          type: 'gauge',
-          samples: [{ value: input.connections }],
-        },
-        {
-          name: 'rolesanywhere_agent_uptime_seconds',
-          help: 'Seconds since the agent started.',
-          type: 'gauge',
-          samples: [{ value: Math.round((input.now - input.startedAt) / 1000) }],
-        },
+        gauge('rolesanywhere_agent_connections', 'Client connections open now.', input.connections),
+        gauge(
+          'rolesanywhere_agent_uptime_seconds',
+          'Seconds since the agent started.',
+          Math.round((input.now - input.startedAt) / 1000),
+        ),
         gauge('process_resident_memory_bytes', 'Resident memory of the agent process.', memory.rss),
         gauge('nodejs_heap_size_total_bytes', 'V8 heap reserved by the agent.', memory.heapTotal),
         gauge('nodejs_heap_size_used_bytes', 'V8 heap in use by the agent.', memory.heapUsed),
